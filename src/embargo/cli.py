@@ -24,7 +24,7 @@ from rich.table import Table
 from embargo.errors import EmbargoError
 from embargo.model import Entity
 from embargo.settings import Settings
-from embargo.store import Store
+from embargo.store import ListVersion, Store
 
 console = Console(stderr=False)
 err_console = Console(stderr=True)
@@ -92,15 +92,24 @@ def _progress() -> Progress:
 
 
 @main.command()
-@click.option("--source", "sources", multiple=True, metavar="NAME", help="Only these sources (repeatable).")
 @click.option(
-    "--from", "from_path", type=click.Path(path_type=Path), metavar="PATH",
+    "--source", "sources", multiple=True, metavar="NAME", help="Only these sources (repeatable)."
+)
+@click.option(
+    "--from",
+    "from_path",
+    type=click.Path(path_type=Path),
+    metavar="PATH",
     help="Load a local file or folder instead of downloading (offline / air-gapped use).",
 )
-@click.option("--format", "fmt", metavar="FORMAT", help="The file format, when it cannot be detected.")
+@click.option(
+    "--format", "fmt", metavar="FORMAT", help="The file format, when it cannot be detected."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_ctx
-def update(obj: Context, sources: tuple[str, ...], from_path: Path | None, fmt: str | None, as_json: bool) -> None:
+def update(
+    obj: Context, sources: tuple[str, ...], from_path: Path | None, fmt: str | None, as_json: bool
+) -> None:
     """Fetch the official lists (or load them from PATH) and store new versions."""
     from embargo.update import load_path, update_sources
 
@@ -119,8 +128,12 @@ def update(obj: Context, sources: tuple[str, ...], from_path: Path | None, fmt: 
             if len(sources) > 1:
                 raise click.UsageError("--from loads into at most one --source")
             report = load_path(
-                obj.store, from_path, obj.settings, format=fmt,
-                source=sources[0] if sources else None, progress=on_progress,
+                obj.store,
+                from_path,
+                obj.settings,
+                format=fmt,
+                source=sources[0] if sources else None,
+                progress=on_progress,
             )
         else:
             report = update_sources(obj.store, obj.settings, sources or None, progress=on_progress)
@@ -128,15 +141,22 @@ def update(obj: Context, sources: tuple[str, ...], from_path: Path | None, fmt: 
         emit_json(report.to_dict())
     else:
         for o in report.outcomes:
-            colour = {"loaded": "green", "unchanged": "dim", "not-modified": "dim",
-                      "stored-inactive": "yellow", "failed": "red"}[o.status]
+            colour = {
+                "loaded": "green",
+                "unchanged": "dim",
+                "not-modified": "dim",
+                "stored-inactive": "yellow",
+                "failed": "red",
+            }[o.status]
             console.print(f"[{colour}]{o.status:>15}[/] {o.message}", highlight=False)
             if o.skipped:
                 console.print(f"{'':>16}{len(o.skipped)} record(s) skipped:", highlight=False)
                 for s in o.skipped[:10]:
                     console.print(f"{'':>18}{s['where']}: {s['reason']}", highlight=False)
                 if len(o.skipped) > 10:
-                    console.print(f"{'':>18}... (all of them: embargo update --json)", highlight=False)
+                    console.print(
+                        f"{'':>18}... (all of them: embargo update --json)", highlight=False
+                    )
             for w in o.warnings[:5]:
                 console.print(f"{'':>16}[yellow]warning:[/] {w}", highlight=False)
         for path, reason in report.ignored:
@@ -150,7 +170,8 @@ def _null_progress() -> Iterator[None]:
     yield None
 
 
-def _age_days(version: Any) -> int:
+def _age_days(version: ListVersion) -> int:
+    """Days since the publisher dated the list (since it was loaded, if undated)."""
     if version.publisher_date and len(version.publisher_date) == 10:
         published = date.fromisoformat(version.publisher_date)
         return (datetime.now(UTC).date() - published).days
@@ -166,24 +187,26 @@ def lists_cmd(obj: Context, as_json: bool) -> None:
 
     active = {v.source: v for v in obj.store.active_versions()}
     names = sorted(set(SOURCES) | set(active))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in names:
         spec = SOURCES.get(name)
         v = active.get(name)
         age = _age_days(v) if v else None
-        rows.append({
-            "source": name,
-            "title": spec.title if spec else "imported list",
-            "version": v.id if v else None,
-            "format": v.format if v else None,
-            "publisher_date": v.publisher_date if v else None,
-            "loaded_at": v.fetched_at.isoformat(timespec="seconds") if v else None,
-            "entities": v.entity_count if v else 0,
-            "counts": v.counts if v else {},
-            "age_days": age,
-            "stale": bool(v and age is not None and age > obj.settings.stale_days),
-            "note": spec.note if spec else None,
-        })
+        rows.append(
+            {
+                "source": name,
+                "title": spec.title if spec else "imported list",
+                "version": v.id if v else None,
+                "format": v.format if v else None,
+                "publisher_date": v.publisher_date if v else None,
+                "loaded_at": v.fetched_at.isoformat(timespec="seconds") if v else None,
+                "entities": v.entity_count if v else 0,
+                "counts": v.counts if v else {},
+                "age_days": age,
+                "stale": bool(v and age is not None and age > obj.settings.stale_days),
+                "note": spec.note if spec else None,
+            }
+        )
     if as_json:
         emit_json(rows)
         return
@@ -194,15 +217,22 @@ def lists_cmd(obj: Context, as_json: bool) -> None:
         if r["version"] is None:
             table.add_row(r["source"], "[dim]not loaded[/]", "", "", "", "")
             continue
-        age = f"{r['age_days']} d" + (" [bold red]STALE[/]" if r["stale"] else "")
-        table.add_row(r["source"], str(r["version"]), r["publisher_date"] or "?",
-                      r["loaded_at"], f"{r['entities']:,}", age)
+        age_text = f"{r['age_days']} d" + (" [bold red]STALE[/]" if r["stale"] else "")
+        table.add_row(
+            r["source"],
+            str(r["version"]),
+            r["publisher_date"] or "?",
+            r["loaded_at"],
+            f"{r['entities']:,}",
+            age_text,
+        )
     console.print(table)
     stale = [r["source"] for r in rows if r["stale"]]
     if stale:
         console.print(
             f"[yellow]warning:[/] {', '.join(stale)} older than {obj.settings.stale_days} days; "
-            "run `embargo update`.", highlight=False,
+            "run `embargo update`.",
+            highlight=False,
         )
 
 
@@ -222,15 +252,30 @@ def versions(obj: Context, source: str, as_json: bool) -> None:
     for col in ("id", "status", "format", "published", "loaded", "entities", "hash"):
         table.add_column(col)
     for v in history:
-        table.add_row(str(v.id), v.status, v.format, v.publisher_date or "?",
-                      v.fetched_at.isoformat(timespec="seconds"), f"{v.entity_count:,}", v.content_hash[:12])
+        table.add_row(
+            str(v.id),
+            v.status,
+            v.format,
+            v.publisher_date or "?",
+            v.fetched_at.isoformat(timespec="seconds"),
+            f"{v.entity_count:,}",
+            v.content_hash[:12],
+        )
     console.print(table)
 
 
 @main.command()
 @click.argument("source")
-@click.option("--from", "from_id", type=int, metavar="V", help="Older version id (default: the one before --to).")
-@click.option("--to", "to_id", type=int, metavar="V", help="Newer version id (default: the active one).")
+@click.option(
+    "--from",
+    "from_id",
+    type=int,
+    metavar="V",
+    help="Older version id (default: the one before --to).",
+)
+@click.option(
+    "--to", "to_id", type=int, metavar="V", help="Newer version id (default: the active one)."
+)
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def diff(obj: Context, source: str, from_id: int | None, to_id: int | None, as_json: bool) -> None:
@@ -240,8 +285,11 @@ def diff(obj: Context, source: str, from_id: int | None, to_id: int | None, as_j
         emit_json(d.to_dict())
         return
     frm = f"version {d.from_version.id}" if d.from_version else "nothing"
-    console.print(f"[bold]{source}[/]: {frm} → version {d.to_version.id}: "
-                  f"{len(d.added)} added, {len(d.removed)} removed, {len(d.changed)} changed", highlight=False)
+    console.print(
+        f"[bold]{source}[/]: {frm} → version {d.to_version.id}: "
+        f"{len(d.added)} added, {len(d.removed)} removed, {len(d.changed)} changed",
+        highlight=False,
+    )
     for i, caption in d.added:
         console.print(f"[green]+ {i}[/] {caption}", highlight=False)
     for i, caption in d.removed:
@@ -272,8 +320,10 @@ def show(obj: Context, entity_id: str, as_json: bool) -> None:
     data = msgspec.to_builtins(entity)
     data["caption"] = entity.caption
     data["active"] = any(v.status == "active" for v in history)
-    data["versions"] = [{"id": v.id, "source": v.source, "publisher_date": v.publisher_date,
-                         "status": v.status} for v in history]
+    data["versions"] = [
+        {"id": v.id, "source": v.source, "publisher_date": v.publisher_date, "status": v.status}
+        for v in history
+    ]
     if as_json:
         emit_json(data)
         return
@@ -281,12 +331,18 @@ def show(obj: Context, entity_id: str, as_json: bool) -> None:
 
 
 def print_entity(entity: Entity, *, active: bool = True) -> None:
-    console.print(f"[bold]{entity.caption}[/]  ({entity.schema.value}, {entity.id})"
-                  + ("" if active else "  [red]no longer on an active list version[/]"), highlight=False)
+    console.print(
+        f"[bold]{entity.caption}[/]  ({entity.schema.value}, {entity.id})"
+        + ("" if active else "  [red]no longer on an active list version[/]"),
+        highlight=False,
+    )
     for listing in entity.listings:
-        console.print(f"  [bold]{listing.authority} — {listing.list}[/]: [magenta]{listing.measure.value}[/]"
-                      + (f"  programs: {', '.join(listing.programs)}" if listing.programs else "")
-                      + (f"  listed {listing.listed_on}" if listing.listed_on else ""), highlight=False)
+        console.print(
+            f"  [bold]{listing.authority} — {listing.list}[/]: [magenta]{listing.measure.value}[/]"
+            + (f"  programs: {', '.join(listing.programs)}" if listing.programs else "")
+            + (f"  listed {listing.listed_on}" if listing.listed_on else ""),
+            highlight=False,
+        )
         console.print(f"    {listing.summary}", highlight=False)
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="dim")
@@ -304,8 +360,15 @@ def print_entity(entity: Entity, *, active: bool = True) -> None:
         ("title", entity.titles),
         ("position", entity.positions),
         ("address", [a.full for a in entity.addresses]),
-        ("identifier", [f"{i.type.value}: {i.value}" + (f" ({i.country})" if i.country else "")
-                        + (f" [{i.label}]" if i.label else "") for i in entity.identifiers]),
+        (
+            "identifier",
+            [
+                f"{i.type.value}: {i.value}"
+                + (f" ({i.country})" if i.country else "")
+                + (f" [{i.label}]" if i.label else "")
+                for i in entity.identifiers
+            ],
+        ),
         ("related", [f"{r.kind}: {r.target}" for r in entity.relations]),
         ("remarks", entity.remarks),
     ]
@@ -320,15 +383,19 @@ def print_entity(entity: Entity, *, active: bool = True) -> None:
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["ftm", "csv"]), default="ftm", show_default=True)
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Output file (default: stdout).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["ftm", "csv"]), default="ftm", show_default=True
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path, dir_okay=False), help="Output file (default: stdout)."
+)
 @click.option("--source", "sources", multiple=True, metavar="NAME", help="Only these sources.")
 @pass_ctx
 def export(obj: Context, fmt: str, out: Path | None, sources: tuple[str, ...]) -> None:
     """Export the active list versions as FollowTheMoney JSON lines or CSV."""
     entities = obj.store.iter_active_entities(sources or None)
     fh: TextIO
-    with (out.open("w", encoding="utf-8", newline="") if out else _stdout()) as fh:
+    with out.open("w", encoding="utf-8", newline="") if out else _stdout() as fh:
         count = _EXPORTERS[fmt](entities, fh)
     if out:
         err_console.print(f"{count:,} entities written to {out}", highlight=False)
@@ -342,11 +409,25 @@ def _stdout() -> Iterator[TextIO]:
 def _export_ftm(entities: Iterator[Entity], fh: TextIO) -> int:
     from embargo.sources.ftm import write_ftm
 
-    return write_ftm(entities, fh)
+    return int(write_ftm(entities, fh))
 
 
-CSV_COLUMNS = ("id", "schema", "name", "aliases", "birth_dates", "countries", "identifiers",
-               "authorities", "lists", "programs", "measures", "source", "source_id", "source_url")
+CSV_COLUMNS = (
+    "id",
+    "schema",
+    "name",
+    "aliases",
+    "birth_dates",
+    "countries",
+    "identifiers",
+    "authorities",
+    "lists",
+    "programs",
+    "measures",
+    "source",
+    "source_id",
+    "source_url",
+)
 
 
 def _export_csv(entities: Iterator[Entity], fh: TextIO) -> int:
@@ -354,18 +435,24 @@ def _export_csv(entities: Iterator[Entity], fh: TextIO) -> int:
     writer.writerow(CSV_COLUMNS)
     count = 0
     for e in entities:
-        writer.writerow([
-            e.id, e.schema.value, e.caption,
-            "; ".join(n.full for n in e.names if n.full != e.caption),
-            "; ".join(b.iso or b.text for b in e.birth_dates),
-            "; ".join(e.all_countries),
-            "; ".join(f"{i.type.value}:{i.value}" for i in e.identifiers),
-            "; ".join(dict.fromkeys(lst.authority for lst in e.listings)),
-            "; ".join(dict.fromkeys(lst.list for lst in e.listings)),
-            "; ".join(dict.fromkeys(p for lst in e.listings for p in lst.programs)),
-            "; ".join(dict.fromkeys(lst.measure.value for lst in e.listings)),
-            e.source, e.source_id, e.source_url or "",
-        ])
+        writer.writerow(
+            [
+                e.id,
+                e.schema.value,
+                e.caption,
+                "; ".join(n.full for n in e.names if n.full != e.caption),
+                "; ".join(b.iso or b.text for b in e.birth_dates),
+                "; ".join(e.all_countries),
+                "; ".join(f"{i.type.value}:{i.value}" for i in e.identifiers),
+                "; ".join(dict.fromkeys(lst.authority for lst in e.listings)),
+                "; ".join(dict.fromkeys(lst.list for lst in e.listings)),
+                "; ".join(dict.fromkeys(p for lst in e.listings for p in lst.programs)),
+                "; ".join(dict.fromkeys(lst.measure.value for lst in e.listings)),
+                e.source,
+                e.source_id,
+                e.source_url or "",
+            ]
+        )
         count += 1
     return count
 

@@ -53,7 +53,9 @@ class Settings:
     def from_env(cls, **overrides: object) -> Settings:
         data_dir = os.environ.get("EMBARGO_DATA_DIR")
         settings = cls(
-            data_dir=Path(data_dir) if data_dir else Path(user_data_dir("embargo", appauthor=False)),
+            data_dir=Path(data_dir)
+            if data_dir
+            else Path(user_data_dir("embargo", appauthor=False)),
             database_url=os.environ.get("EMBARGO_DATABASE_URL") or None,
             max_download_bytes=_env_int("EMBARGO_MAX_DOWNLOAD_MB", 512) * 1024 * 1024,
             fetch_timeout=float(_env_int("EMBARGO_FETCH_TIMEOUT", 60)),

@@ -130,7 +130,9 @@ def discover(
     inputs: list[ListInput] = []
     ignored: list[tuple[str, str]] = []
     files = sorted(
-        p for p in path.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        p
+        for p in path.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
     )
     for file in files:
         if file.stat().st_size == 0:
@@ -148,7 +150,9 @@ def discover(
     return inputs, ignored
 
 
-def parse_input(inp: ListInput, settings: Settings, progress: Progress | None = None) -> tuple[list[Entity], ParseReport]:
+def parse_input(
+    inp: ListInput, settings: Settings, progress: Progress | None = None
+) -> tuple[list[Entity], ParseReport]:
     """Parse a whole file into memory, checking it first; raises ``ParseError``."""
     for file in inp.format.files(inp.path):
         check_file(file, max_bytes=settings.max_download_bytes)
@@ -159,7 +163,9 @@ def parse_input(inp: ListInput, settings: Settings, progress: Progress | None = 
     try:
         for entity in inp.format.parse(inp.path, report):
             if entity.id in seen:
-                report.skip(f"{label}, entity {entity.id}", "duplicate id in the same file; first kept")
+                report.skip(
+                    f"{label}, entity {entity.id}", "duplicate id in the same file; first kept"
+                )
                 continue
             if not entity.names:
                 report.skip(f"{label}, entity {entity.id}", "entity has no name")
@@ -170,7 +176,8 @@ def parse_input(inp: ListInput, settings: Settings, progress: Progress | None = 
                 progress(label, len(entities))
     except UnicodeDecodeError as exc:
         raise ParseError(
-            inp.path, f"not valid UTF-8 text (byte {exc.start}: {exc.reason}); check the file's encoding"
+            inp.path,
+            f"not valid UTF-8 text (byte {exc.start}: {exc.reason}); check the file's encoding",
         ) from None
     if progress is not None:
         progress(label, len(entities))
@@ -180,7 +187,11 @@ def parse_input(inp: ListInput, settings: Settings, progress: Progress | None = 
 
 
 def load_input(
-    store: Store, inp: ListInput, settings: Settings, *, origin: str | None = None,
+    store: Store,
+    inp: ListInput,
+    settings: Settings,
+    *,
+    origin: str | None = None,
     progress: Progress | None = None,
 ) -> LoadOutcome:
     """Parse one list file and store it as a version of its source. Never raises for bad data."""
@@ -261,26 +272,36 @@ def update_sources(
                 result = fetch(
                     dl.url,
                     dest,
-                    cache=CacheEntry(cached.url, cached.etag, cached.last_modified, cached.sha256, cached.size)
+                    cache=CacheEntry(
+                        cached.url, cached.etag, cached.last_modified, cached.sha256, cached.size
+                    )
                     if cached
                     else None,
                     max_bytes=settings.max_download_bytes,
                     timeout=settings.fetch_timeout,
                     retries=settings.fetch_retries,
-                    progress=(lambda done, total, u=dl.url: download_progress(u, done, total))
-                    if download_progress
-                    else None,
+                    progress=_bind_progress(download_progress, dl.url),
                 )
             except EmbargoError as exc:
                 report.outcomes.append(
-                    LoadOutcome(dl.url, spec.name, dl.format, "failed",
-                                f"{exc} — the active version is unchanged")
+                    LoadOutcome(
+                        dl.url,
+                        spec.name,
+                        dl.format,
+                        "failed",
+                        f"{exc} — the active version is unchanged",
+                    )
                 )
                 continue
             if result.not_modified and store.active_version(spec.name) is not None:
                 report.outcomes.append(
-                    LoadOutcome(dl.url, spec.name, dl.format, "not-modified",
-                                f"{spec.name}: the publisher's file has not changed since the last update")
+                    LoadOutcome(
+                        dl.url,
+                        spec.name,
+                        dl.format,
+                        "not-modified",
+                        f"{spec.name}: the publisher's file has not changed since the last update",
+                    )
                 )
                 continue
             inp = ListInput(dest, get_format(dl.format), spec.name)
@@ -289,10 +310,24 @@ def update_sources(
                 from embargo.store.store import FetchCacheRow
 
                 store.put_fetch_cache(
-                    FetchCacheRow(dl.url, result.etag, result.last_modified, result.sha256, result.size)
+                    FetchCacheRow(
+                        dl.url, result.etag, result.last_modified, result.sha256, result.size
+                    )
                 )
             report.outcomes.append(outcome)
     return report
+
+
+def _bind_progress(
+    callback: Callable[[str, int, int | None], None] | None, url: str
+) -> Callable[[int, int | None], None] | None:
+    if callback is None:
+        return None
+
+    def bound(done: int, total: int | None) -> None:
+        callback(url, done, total)
+
+    return bound
 
 
 def default_store(settings: Settings) -> Store:

@@ -146,7 +146,11 @@ def ofac_listing(
     code = ofac_list_code(list_name, programs, sdn=sdn)
     name, measure, summary = _OFAC_LISTS.get(
         code,
-        (list_name or "Non-SDN Consolidated Sanctions List", Measure.OTHER, SUMMARIES[Measure.OTHER]),
+        (
+            list_name or "Non-SDN Consolidated Sanctions List",
+            Measure.OTHER,
+            SUMMARIES[Measure.OTHER],
+        ),
     )
     detail = tuple(dict.fromkeys(m for m in measures if m))
     if detail and measure is Measure.MENU_BASED:

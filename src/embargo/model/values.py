@@ -201,7 +201,9 @@ def parse_birth_date(
         day = int(m.group(3)) if m.group(3) else None
         month, day = month or None, day or None
         if _valid(year, month, day):
-            return BirthDate(text=raw, year=year, month=month, day=day if month else None, circa=circa)
+            return BirthDate(
+                text=raw, year=year, month=month, day=day if month else None, circa=circa
+            )
     if m := _DMY_NUM.match(value):
         day_i, month_i, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
         if month_first:
@@ -209,7 +211,9 @@ def parse_birth_date(
         month = month_i or None
         day = day_i or None
         if year and _valid(year, month, day):
-            return BirthDate(text=raw, year=year, month=month, day=day if month else None, circa=circa)
+            return BirthDate(
+                text=raw, year=year, month=month, day=day if month else None, circa=circa
+            )
     if m := _DMY_TEXT.match(value):
         month = _MONTHS.get(m.group(2).lower())
         year = int(m.group(3))

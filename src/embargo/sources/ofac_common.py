@@ -130,7 +130,9 @@ _CITIZEN = re.compile(r"^citizen\s+(.+)$", re.I)
 _GENDER = re.compile(r"^Gender\s+(.+)$", re.I)
 _LINKED = re.compile(r"^Linked To:\s*(.+)$", re.I)
 _ID_WITH_COUNTRY = re.compile(r"^(.*?)\s+([A-Za-z0-9][\w\-./ ]*?)\s*\(([^()]+)\)$")
-_ID_PLAIN = re.compile(r"^(.*?(?:No\.|Number|#|ID|Identification|Passport|Code|Address - \w+))\s+(\S.*)$")
+_ID_PLAIN = re.compile(
+    r"^(.*?(?:No\.|Number|#|ID|Identification|Passport|Code|Address - \w+))\s+(\S.*)$"
+)
 _LEADING_NOTE = re.compile(r"\s*\((?:[^()]*)\)\s*$")
 
 
@@ -200,7 +202,7 @@ def _apply_remark_id(entity: Entity, part: str, measures: list[str]) -> bool:
             apply_id(entity, key, part[len(key) :].strip(" :-"), None, measures)
             return True
     if lowered.startswith(_MEASURE_PREFIXES):
-        label, _, value = part.partition(" - ") if " - " in part else part.partition(": ")
+        _, _, value = part.partition(" - ") if " - " in part else part.partition(": ")
         measures.append(clean(value) or part)
         return True
     m = _ID_WITH_COUNTRY.match(part)

@@ -44,7 +44,7 @@ def sniff(path: Path, head: bytes) -> str | None:
 
 
 def _local(el: etree._Element) -> str:
-    return etree.QName(el).localname
+    return str(el.tag).rpartition("}")[2]
 
 
 def _children(el: etree._Element, name: str) -> list[etree._Element]:
@@ -65,7 +65,9 @@ def _items(el: etree._Element, list_name: str, item_name: str) -> list[etree._El
     return out
 
 
-def _person_name(first: str | None, last: str | None, kind: NameKind, schema: Schema) -> Name | None:
+def _person_name(
+    first: str | None, last: str | None, kind: NameKind, schema: Schema
+) -> Name | None:
     if schema is Schema.PERSON and first and last:
         # Publishers write "LAST, First"; a screener reads "First LAST".
         return make_name(f"{first} {last}", kind, first=first, last=last)
@@ -180,9 +182,7 @@ def parse_entry(el: etree._Element, source: str, report: ParseReport) -> Entity 
         for target in linked_to(remarks):
             entity.relations.append(Relation(kind="linked-to", target=target))
     programs = [clean(p.text) or "" for p in _items(el, "programList", "program")]
-    entity.listings.append(
-        ofac_listing(source, programs, sdn=source == SDN, measures=measures)
-    )
+    entity.listings.append(ofac_listing(source, programs, sdn=source == SDN, measures=measures))
     return entity
 
 
@@ -192,7 +192,11 @@ def parse(path: Path, report: ParseReport) -> Iterator[Entity]:
     saw_root = False
     try:
         context = etree.iterparse(
-            str(path), events=("start", "end"), huge_tree=True, resolve_entities=False, no_network=True
+            str(path),
+            events=("start", "end"),
+            huge_tree=True,
+            resolve_entities=False,
+            no_network=True,
         )
         for event, el in context:
             if not isinstance(el.tag, str):
@@ -202,7 +206,9 @@ def parse(path: Path, report: ParseReport) -> Iterator[Entity]:
                 if not saw_root:
                     if name != "sdnList":
                         raise ParseError(
-                            path, f"root element is <{name}>, expected <sdnList>", line=el.sourceline
+                            path,
+                            f"root element is <{name}>, expected <sdnList>",
+                            line=el.sourceline,
                         )
                     saw_root = True
                 continue

@@ -208,7 +208,9 @@ class Store:
             if existing is not None:
                 version = _row_version(existing)
                 return SaveResult(
-                    version, False, False,
+                    version,
+                    False,
+                    False,
                     f"{source}: content unchanged (same as version {version.id}, "
                     f"{version.status}); nothing to do",
                 )
@@ -225,7 +227,7 @@ class Store:
             for entity in entities:
                 counts[entity.schema.value] = counts.get(entity.schema.value, 0) + 1
             now = utcnow()
-            version_id = conn.execute(
+            inserted = conn.execute(
                 list_versions.insert().values(
                     source=source,
                     format=format,
@@ -238,7 +240,9 @@ class Store:
                     report=report,
                     status="active" if should_activate else "inactive",
                 )
-            ).inserted_primary_key[0]
+            ).inserted_primary_key
+            assert inserted is not None
+            version_id = int(inserted[0])
             blobs: dict[str, bytes] = {}
             rows: list[dict[str, Any]] = []
             for entity in entities:
@@ -275,7 +279,9 @@ class Store:
                             source=source, version_id=version_id, activated_at=now
                         )
                     )
-                message = f"{source}: version {version_id} loaded and active ({len(entities)} entities)"
+                message = (
+                    f"{source}: version {version_id} loaded and active ({len(entities)} entities)"
+                )
             else:
                 assert current is not None
                 message = (
@@ -333,7 +339,9 @@ class Store:
 
     def get_version(self, version_id: int) -> ListVersion:
         with self.engine.connect() as conn:
-            row = conn.execute(select(list_versions).where(list_versions.c.id == version_id)).first()
+            row = conn.execute(
+                select(list_versions).where(list_versions.c.id == version_id)
+            ).first()
         if row is None:
             raise NotFoundError(f"no list version {version_id}")
         return _row_version(row)
@@ -341,7 +349,9 @@ class Store:
     def sources(self) -> list[str]:
         with self.engine.connect() as conn:
             return list(
-                conn.execute(select(list_versions.c.source).distinct().order_by(list_versions.c.source))
+                conn.execute(
+                    select(list_versions.c.source).distinct().order_by(list_versions.c.source)
+                )
                 .scalars()
                 .all()
             )
@@ -352,8 +362,11 @@ class Store:
         """Entity id -> (content hash, caption) for one version."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(version_entities.c.entity_id, version_entities.c.hash, version_entities.c.caption)
-                .where(version_entities.c.version_id == version_id)
+                select(
+                    version_entities.c.entity_id,
+                    version_entities.c.hash,
+                    version_entities.c.caption,
+                ).where(version_entities.c.version_id == version_id)
             ).all()
         return {r.entity_id: (r.hash, r.caption) for r in rows}
 
@@ -362,7 +375,9 @@ class Store:
         with self.engine.connect() as conn:
             for chunk in _chunks(list(set(hashes)), 900):
                 for row in conn.execute(
-                    select(entity_blobs.c.hash, entity_blobs.c.data).where(entity_blobs.c.hash.in_(chunk))
+                    select(entity_blobs.c.hash, entity_blobs.c.data).where(
+                        entity_blobs.c.hash.in_(chunk)
+                    )
                 ):
                     out[row.hash] = entity_from_json(row.data)
         return out
@@ -390,7 +405,9 @@ class Store:
             row = conn.execute(
                 select(entity_blobs.c.data)
                 .join(version_entities, version_entities.c.hash == entity_blobs.c.hash)
-                .join(active_versions, active_versions.c.version_id == version_entities.c.version_id)
+                .join(
+                    active_versions, active_versions.c.version_id == version_entities.c.version_id
+                )
                 .where(version_entities.c.entity_id == entity_id)
             ).first()
             if row is None:
@@ -421,7 +438,10 @@ class Store:
                 conn.execute(
                     select(func.count())
                     .select_from(version_entities)
-                    .join(active_versions, active_versions.c.version_id == version_entities.c.version_id)
+                    .join(
+                        active_versions,
+                        active_versions.c.version_id == version_entities.c.version_id,
+                    )
                     .where(version_entities.c.entity_id == entity_id)
                 ).scalar_one()
                 > 0
@@ -429,7 +449,9 @@ class Store:
 
     # -- diffs ---------------------------------------------------------------------------
 
-    def diff(self, source: str, from_id: int | None = None, to_id: int | None = None) -> VersionDiff:
+    def diff(
+        self, source: str, from_id: int | None = None, to_id: int | None = None
+    ) -> VersionDiff:
         """What changed in a source between two versions (default: the active one and the one
         loaded before it)."""
         history = self.versions(source)
