@@ -124,7 +124,14 @@ SOURCES: dict[str, SourceSpec] = {
 }
 
 # Format modules, in sniffing order (more specific formats first).
-_FORMAT_MODULES = ("ofac_xml",)
+_FORMAT_MODULES = (
+    "ofac_xml",
+    "ofac_csv",
+    "ofac_advanced",
+    "ofac_enhanced",
+    "eu_fsf",
+    "un_sc",
+)
 
 
 def formats() -> dict[str, FormatSpec]:
