@@ -1,0 +1,308 @@
+"""Comparing two analysed names: align their parts, score the alignment, say how.
+
+Every part of the query is paired with at most one part of the candidate. A pair is scored
+by the strongest evidence that the two parts are the same token: identical Latin form,
+a shared rigour symbol (the same given name across scripts, a nickname, a legal-form type),
+an initial, a phonetic or consonant-skeleton match, or edit distance within a budget that
+grows with token length. Parts left over on one side only ("Vladimir PUTIN" against
+"Vladimir Vladimirovich PUTIN") cost little; parts left over on *both* sides are a
+conflict ("AL-TIKRITI" against "AL-DULAIMI") and cost a lot, because two different tokens in
+the same place are evidence of two different people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz.distance import OSA, JaroWinkler
+
+from embargo.match.normalize import loose_skeleton
+
+from embargo.match.names import (
+    FAMILY,
+    GIVEN,
+    LEGAL,
+    NUM,
+    PATRONYMIC,
+    STOP,
+    TITLE,
+    NameForm,
+    Part,
+)
+
+# How a query part matched a candidate part (shown in explanations).
+EXACT = "exact"
+TRANSLITERATED = "transliterated"
+NAME_EQUIVALENT = "name-equivalent"  # the same name in another language or script (rigour)
+NICKNAME = "nickname"
+LEGAL_FORM = "legal-form"
+SYNONYM = "synonym"
+INITIAL = "initial"
+PHONETIC = "phonetic"
+FUZZY = "fuzzy"
+JOINED = "joined"  # one side writes as one word what the other writes as two
+
+_SYMBOL_SCORES = {
+    "NAME": (0.90, NAME_EQUIVALENT),
+    "NICK": (0.85, NICKNAME),
+    "ORG_CLASS": (1.0, LEGAL_FORM),
+    "SYMBOL": (0.92, SYNONYM),
+    "DOMAIN": (0.9, SYNONYM),
+    "NUMERIC": (1.0, SYNONYM),
+    "LOCATION": (0.9, SYNONYM),
+}
+_LOW_TAGS = (STOP, TITLE, LEGAL)
+
+# Weights of left-over parts, relative to their own weight: a part only one side has, and a
+# part in a conflict (both sides have left-overs).
+EXTRA_QUERY = 0.4
+EXTRA_CANDIDATE = 0.4
+EXTRA_CANDIDATE_PATRONYMIC = 0.2
+CONFLICT = 1.35
+# Multiplier per pair of person-name parts that appear in crossed order ("Hans Friedrich" /
+# "Friedrich Hans"): small, because lists write surnames first as often as last.
+ORDER_PENALTY = 0.96
+# How much each edit costs relative to token length.
+FUZZY_SLOPE = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class PartMatch:
+    query: str | None  # the query part's text (None: candidate part left over)
+    candidate: str | None
+    score: float
+    how: str  # one of the constants above, or "missing" / "extra" / "conflict"
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class NameScore:
+    score: float  # 0..1, name evidence only
+    parts: tuple[PartMatch, ...]
+    conflict: bool  # both sides had unexplained parts
+    coverage: float  # share of the query's weight that found a counterpart
+
+
+_cache: dict[tuple[str, str, frozenset[str], frozenset[str]], tuple[float, str]] = {}
+
+
+def _budget(length: int) -> int:
+    """Edits allowed for a token of this length before it is a different token."""
+    if length <= 3:
+        return 1
+    if length <= 5:
+        return 1
+    if length <= 8:
+        return 2
+    return 2 + (length - 8) // 5
+
+
+def part_similarity(a: Part, b: Part) -> tuple[float, str]:
+    """How strongly two parts are the same token (0..1), and the kind of evidence."""
+    if a.latin == b.latin:
+        return 1.0, EXACT if a.text == b.text or a.text.lower() == b.text.lower() else TRANSLITERATED
+    key = (a.latin, b.latin, a.symbols, b.symbols)
+    hit = _cache.get(key)
+    if hit is not None:
+        return hit
+    result = _similarity(a, b)
+    if len(_cache) > 500_000:
+        _cache.clear()
+    _cache[key] = result
+    return result
+
+
+def _similarity(a: Part, b: Part) -> tuple[float, str]:
+    best, how = 0.0, ""
+    if a.tag == LEGAL and b.tag == LEGAL:
+        shared = a.symbols & b.symbols
+        return (1.0, LEGAL_FORM) if shared else (0.5, LEGAL_FORM)
+    if a.symbols and b.symbols:
+        for sym in a.symbols & b.symbols:
+            cat = sym.split(":", 1)[0]
+            if cat == "INITIAL":
+                continue
+            score, kind = _SYMBOL_SCORES.get(cat, (0.85, SYNONYM))
+            if score > best:
+                best, how = score, kind
+    la, lb = a.latin, b.latin
+    if a.dense and b.dense and a.text != b.text:
+        # Han and Hangul names are a few syllables each written by one character: one
+        # different character is another name, even where the readings coincide.
+        diff = sum(1 for x, y in zip(a.text, b.text, strict=False) if x != y) + abs(
+            len(a.text) - len(b.text)
+        )
+        return (max(best, 0.5), how or FUZZY) if diff <= 1 and best else (best, how)
+    if a.tag == NUM or b.tag == NUM or la.isdigit() or lb.isdigit():
+        # Numbers are the same or not: "Trust 2004-1" and "Trust 2004-2" differ.
+        return (best, how) if best else (0.0, "")
+    if len(la) == 1 or len(lb) == 1:
+        short, long_ = (la, lb) if len(la) == 1 else (lb, la)
+        if long_.startswith(short):
+            return max((0.75, INITIAL), (best, how))
+        return best, how
+    longest = max(len(la), len(lb))
+    dist = OSA.distance(la, lb)
+    if dist <= _budget(min(len(la), len(lb))):
+        fuzzy = 1.0 - FUZZY_SLOPE * dist / longest
+        # A shared first letter makes a typo likelier than a different name.
+        if la[0] == lb[0]:
+            fuzzy = min(1.0, fuzzy + 0.04)
+        if fuzzy > best:
+            best, how = fuzzy, FUZZY
+    if a.phon and a.phon == b.phon and best < 0.86:
+        best, how = 0.86, PHONETIC
+    if (a.abjad or b.abjad) and a.abjad != b.abjad and best < 0.8:
+        # Arabic and Hebrew script write few vowels: compare consonant skeletons loosely.
+        sa, sb = loose_skeleton(la), loose_skeleton(lb)
+        if sa and sb and OSA.distance(sa, sb) <= (0 if min(len(sa), len(sb)) < 3 else 1):
+            best, how = 0.8 if sa == sb else 0.72, TRANSLITERATED
+    if best < 0.7 and longest >= 5:
+        jw = JaroWinkler.similarity(la, lb)
+        if jw >= 0.9 and jw - 0.15 > best:
+            best, how = jw - 0.15, FUZZY
+    if best < 0.55:
+        return 0.0, ""
+    return best, how
+
+
+def _low(part: Part) -> bool:
+    return part.tag in _LOW_TAGS
+
+
+def _core(part: Part) -> bool:
+    """Parts whose absence on one side and presence of another on the other side is a
+    conflict; particles, titles, legal forms and numbers are not."""
+    return part.tag not in (STOP, TITLE, LEGAL, NUM)
+
+
+def _acronym(q: NameForm, c: NameForm) -> float:
+    """A one-word query that spells the initials of the candidate ("PLA")."""
+    if len(q.parts) != 1 or len(c.parts) < 2:
+        return 0.0
+    token = q.parts[0].latin
+    if not (2 <= len(token) <= 6 and token.isalpha()):
+        return 0.0
+    initials = "".join(p.latin[0] for p in c.parts if p.tag not in (LEGAL,) and p.latin)
+    without_stop = "".join(p.latin[0] for p in c.parts if not _low(p) and p.latin)
+    return 0.8 if token in (initials, without_stop) else 0.0
+
+
+def compare_names(q: NameForm, c: NameForm) -> NameScore:
+    """Score how well name ``c`` (a listed name) explains query name ``q``."""
+    qparts, cparts = q.parts, c.parts
+    # Whole-name identity after transliteration, spacing and punctuation ("SiemensAG",
+    # "Xi Jinping" / "xi jin ping"): strong evidence however the tokens fall.
+    if q.compact and q.compact == c.compact and q.legal == c.legal:
+        same_shape = len(qparts) == len(cparts)
+        matches = tuple(
+            PartMatch(p.text, None, 1.0, EXACT if same_shape else JOINED, p.weight) for p in qparts
+        )
+        return NameScore(1.0 if same_shape else 0.97, matches, False, 1.0)
+    pairs: list[tuple[float, int, int, str]] = []
+    for i, a in enumerate(qparts):
+        for j, b in enumerate(cparts):
+            score, how = part_similarity(a, b)
+            if score > 0:
+                pairs.append((score, i, j, how))
+    pairs.sort(key=lambda t: (-t[0], abs(t[1] - t[2])))
+    groups: list[tuple[list[int], list[int], float, str]] = []
+    q_used: set[int] = set()
+    c_used: set[int] = set()
+    for score, i, j, how in pairs:
+        if i in q_used or j in c_used:
+            continue
+        groups.append(([i], [j], score, how))
+        q_used.add(i)
+        c_used.add(j)
+    if len(q_used) < len(qparts) and len(c_used) < len(cparts):
+        groups.extend(_match_joined(qparts, cparts, q_used, c_used))
+    num = 0.0
+    den = 0.0
+    out: list[PartMatch] = []
+    crossings = 0
+    last_j = -1
+    for qi, cj, score, how in sorted(groups, key=lambda g: g[0][0]):
+        w = sum(qparts[i].weight for i in qi) + sum(cparts[j].weight for j in cj)
+        a, b = qparts[qi[0]], cparts[cj[0]]
+        if a.tag in (GIVEN, FAMILY) and b.tag in (GIVEN, FAMILY) and a.tag != b.tag:
+            score *= 0.9
+        if not _low(a):
+            if cj[0] < last_j:
+                crossings += 1
+            last_j = cj[0]
+        num += score * w
+        den += w
+        out.append(
+            PartMatch(
+                " ".join(qparts[i].text for i in qi), " ".join(cparts[j].text for j in cj), score, how, w
+            )
+        )
+    q_left = [p for p in qparts if p.index not in q_used]
+    c_left = [p for p in cparts if p.index not in c_used]
+    q_real = [p for p in q_left if _core(p)]
+    c_real = [p for p in c_left if _core(p)]
+    conflict = bool(q_real and c_real)
+    for p in q_left:
+        in_conflict = conflict and _core(p)
+        factor = CONFLICT if in_conflict else EXTRA_QUERY
+        den += p.weight * 2 * factor
+        out.append(PartMatch(p.text, None, 0.0, "conflict" if in_conflict else "missing", p.weight))
+    for p in c_left:
+        in_conflict = conflict and _core(p)
+        if in_conflict:
+            factor = CONFLICT
+        elif p.tag == PATRONYMIC or _low(p):
+            factor = EXTRA_CANDIDATE_PATRONYMIC
+        else:
+            factor = EXTRA_CANDIDATE
+        den += p.weight * 2 * factor
+        out.append(PartMatch(None, p.text, 0.0, "conflict" if in_conflict else "extra", p.weight))
+    score = num / den if den else 0.0
+    if crossings and q.person:
+        score *= ORDER_PENALTY ** crossings
+    q_total = sum(p.weight for p in qparts) or 1.0
+    covered = sum(qparts[i].weight for i in q_used)
+    # A query none of whose distinctive parts matched is not a match, however the
+    # particles and legal forms line up ("Trading LLC" against "Oil Trading LLC").
+    if not any(not _low(qparts[i]) for i in q_used):
+        score = min(score, 0.3)
+    acronym = _acronym(q, c)
+    if acronym > score:
+        return NameScore(
+            acronym, (PartMatch(q.parts[0].text, c.text, acronym, "acronym", 1.0),), False, 1.0
+        )
+    return NameScore(score, tuple(out), conflict, covered / q_total)
+
+
+def _match_joined(
+    qparts: tuple[Part, ...],
+    cparts: tuple[Part, ...],
+    q_used: set[int],
+    c_used: set[int],
+) -> list[tuple[list[int], list[int], float, str]]:
+    """Pair two adjacent left-over parts on one side with one left-over part on the other
+    ("Jin Ping" / "Jinping", "Abdul Rahman" / "Abdulrahman")."""
+    out: list[tuple[list[int], list[int], float, str]] = []
+    for side_a, used_a, side_b, used_b, a_is_query in (
+        (qparts, q_used, cparts, c_used, True),
+        (cparts, c_used, qparts, q_used, False),
+    ):
+        for x, y in zip(side_a, side_a[1:], strict=False):
+            if x.index in used_a or y.index in used_a:
+                continue
+            combined = x.latin + y.latin
+            for z in side_b:
+                if z.index in used_b:
+                    continue
+                dist = OSA.distance(combined, z.latin)
+                if dist <= _budget(len(z.latin)) // 2:
+                    score = 1.0 - dist / max(len(combined), len(z.latin))
+                    used_a.update((x.index, y.index))
+                    used_b.add(z.index)
+                    if a_is_query:
+                        out.append(([x.index, y.index], [z.index], score, JOINED))
+                    else:
+                        out.append(([z.index], [x.index, y.index], score, JOINED))
+                    break
+    return out

@@ -1,0 +1,203 @@
+"""Candidate generation: find the few listed names worth scoring, without scoring them all.
+
+Every name of every active entity is analysed once and indexed under several keys per
+part: its Latin form, its phonetic key, its consonant skeletons (strict, and loose for
+abjad scripts), a prefix and a suffix for long tokens (a typo rarely hits both ends), rigour
+name symbols (the same given name across scripts), adjacent-part joins and the whole name
+without spaces. A query hits keys; each hit adds the key's rarity to the name it points to;
+the best-scoring entities go on to full comparison. Keys shared by too many names
+("mohammed", "company") are skipped when the query has rarer ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import pickle
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from embargo.match.names import LEGAL, STOP, TITLE, NameForm, analyze
+from embargo.match.normalize import loose_skeleton
+from embargo.match.stats import TokenStats, default_stats
+from embargo.model import Entity, Schema
+
+INDEX_FORMAT = 1
+_SKIP_TAGS = (STOP, TITLE, LEGAL)
+
+
+def name_keys(form: NameForm) -> set[str]:
+    """The index keys of one analysed name."""
+    keys: set[str] = set()
+    parts = [p for p in form.parts if p.tag not in _SKIP_TAGS]
+    for p in parts:
+        latin = p.latin
+        keys.add("t" + latin)
+        if p.phon:
+            keys.add("p" + p.phon)
+        if len(p.skel) >= 3:
+            keys.add("s" + p.skel)
+        loose = loose_skeleton(latin)
+        if len(loose) >= 2:
+            keys.add("a" + loose)
+        if len(latin) >= 6:
+            keys.add("b" + latin[:4])
+            keys.add("e" + latin[-4:])
+        for sym in p.symbols:
+            if sym.startswith(("NAME:", "NICK:")):
+                keys.add("y" + sym)
+    for x, y in zip(parts, parts[1:], strict=False):
+        keys.add("t" + x.latin + y.latin)
+    if form.compact:
+        keys.add("c" + form.compact)
+    return keys
+
+
+@dataclass
+class Candidate:
+    entity: int  # position in ``MatchIndex.entities``
+    prescore: float
+    names: list[int]  # names of the entity that were hit, best first
+
+
+class MatchIndex:
+    """All names of the active entities, analysed and keyed for candidate lookup."""
+
+    def __init__(
+        self,
+        entities: list[Entity],
+        forms: list[list[NameForm]],
+        signature: str = "",
+    ) -> None:
+        self.entities = entities
+        self.forms = forms
+        self.signature = signature
+        self.by_id = {e.id: i for i, e in enumerate(entities)}
+        self.name_owner: list[int] = []
+        self.name_forms: list[NameForm] = []
+        postings: dict[str, list[int]] = {}
+        for ei, entity_forms in enumerate(forms):
+            for form in entity_forms:
+                ni = len(self.name_forms)
+                self.name_forms.append(form)
+                self.name_owner.append(ei)
+                for key in name_keys(form):
+                    postings.setdefault(key, []).append(ni)
+        self.postings = postings
+        total = max(len(self.name_forms), 1)
+        self.key_weight = {k: math.log((total + 1) / (len(v) + 0.5)) for k, v in postings.items()}
+        self.common_df = max(500, total // 50)
+
+    def __len__(self) -> int:
+        return len(self.entities)
+
+    @classmethod
+    def build(
+        cls,
+        entities: Iterable[Entity],
+        *,
+        stats: TokenStats | None = None,
+        signature: str = "",
+    ) -> MatchIndex:
+        stats = stats or default_stats()
+        kept: list[Entity] = []
+        forms: list[list[NameForm]] = []
+        cache: dict[tuple[str, Schema], NameForm | None] = {}
+        for entity in entities:
+            entity_forms: list[NameForm] = []
+            seen: set[str] = set()
+            for name in entity.names:
+                if name.full in seen:
+                    continue
+                seen.add(name.full)
+                key = (name.full, entity.schema)
+                if key not in cache:
+                    cache[key] = analyze(name.full, entity.schema, stats=stats)
+                form = cache[key]
+                if form is None:
+                    continue
+                if form.kind is not name.kind or form.script != name.script:
+                    form = NameForm(
+                        form.text,
+                        form.parts,
+                        kind=name.kind,
+                        script=name.script,
+                        person=form.person,
+                        lang=name.lang,
+                    )
+                entity_forms.append(form)
+            if entity_forms:
+                kept.append(entity)
+                forms.append(entity_forms)
+        return cls(kept, forms, signature)
+
+    def candidates(
+        self,
+        query_forms: Sequence[NameForm],
+        *,
+        limit: int = 30,
+        allowed: Sequence[bool] | None = None,
+    ) -> list[Candidate]:
+        """The entities whose names share the most (and rarest) keys with the query."""
+        keys: set[str] = set()
+        for form in query_forms:
+            keys |= name_keys(form)
+        hits = [(k, self.postings[k]) for k in keys if k in self.postings]
+        if not hits:
+            return []
+        rare = [h for h in hits if len(h[1]) <= self.common_df]
+        if rare:
+            hits = rare
+        else:
+            hits = sorted(hits, key=lambda h: len(h[1]))[:2]
+        acc: dict[int, float] = {}
+        get = acc.get
+        weight = self.key_weight
+        for key, posting in hits:
+            w = weight[key]
+            for ni in posting:
+                acc[ni] = get(ni, 0.0) + w
+        by_entity: dict[int, Candidate] = {}
+        owner = self.name_owner
+        for ni, score in sorted(acc.items(), key=lambda kv: -kv[1]):
+            ei = owner[ni]
+            if allowed is not None and not allowed[ei]:
+                continue
+            cand = by_entity.get(ei)
+            if cand is None:
+                if len(by_entity) >= limit:
+                    continue
+                by_entity[ei] = Candidate(ei, score, [ni])
+            elif len(cand.names) < 4:
+                cand.names.append(ni)
+        return list(by_entity.values())
+
+    # -- persistence ---------------------------------------------------------------------
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump((INDEX_FORMAT, self.signature, self), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path, signature: str) -> MatchIndex | None:
+        """The index saved at ``path`` if it was built from the same list versions."""
+        try:
+            with path.open("rb") as fh:
+                fmt, saved_signature, index = pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError):
+            return None
+        if fmt != INDEX_FORMAT or saved_signature != signature or not isinstance(index, cls):
+            return None
+        return index
+
+
+def signature_of(version_ids: Iterable[tuple[str, int, str]], extra: str = "") -> str:
+    """A key for the set of list versions (source, id, content hash) an index is built from."""
+    digest = hashlib.sha256(extra.encode())
+    for source, vid, content in sorted(version_ids):
+        digest.update(f"{source}:{vid}:{content};".encode())
+    return digest.hexdigest()[:24]

@@ -1,0 +1,241 @@
+"""The matching algorithm: name evidence plus secondary features, calibrated and explained.
+
+The best-matching pair of names gives a name score; a logistic curve turns it into log-odds;
+each secondary feature adds or takes away log-odds; the sigmoid of the total is the score,
+meant to be read as the probability that a reviewer would confirm the match. Algorithms are
+registered under versioned names so that every result says which one produced it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from embargo.errors import QueryError
+from embargo.match.compare import NameScore, PartMatch, compare_names
+from embargo.match.features import FeatureResult, Weights, compatible_schemas, secondary_features
+from embargo.match.names import NameForm
+from embargo.match.query import Query
+from embargo.model import Entity, NameKind
+
+
+@dataclass(frozen=True)
+class Algorithm:
+    name: str
+    description: str
+    # The name score at which the name alone gives even odds, and how steeply odds rise.
+    name_midpoint: float = 0.62
+    name_slope: float = 12.0
+    # Matching only a weak (low-quality) alias, which publishers warn against relying on.
+    weak_alias: float = -1.0
+    threshold: float = 0.7  # the documented default decision threshold
+    weights: Weights = field(default_factory=Weights)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "threshold": self.threshold,
+            "name_midpoint": self.name_midpoint,
+            "name_slope": self.name_slope,
+            "weak_alias": self.weak_alias,
+            "weights": msgspec.structs.asdict(self.weights)
+            if isinstance(self.weights, msgspec.Struct)
+            else self.weights.__dict__,
+        }
+
+
+ALGORITHMS: dict[str, Algorithm] = {
+    a.name: a
+    for a in (
+        Algorithm(
+            name="embargo-v1",
+            description=(
+                "Part-aligned name comparison (transliteration, rigour name symbols, phonetic, "
+                "edit distance within a length budget, token rarity), calibrated to a "
+                "probability, with birth date, country, identifier and gender evidence."
+            ),
+        ),
+    )
+}
+DEFAULT_ALGORITHM = "embargo-v1"
+
+
+def get_algorithm(name: str | None) -> Algorithm:
+    if not name or name in ("best", "default"):
+        return ALGORITHMS[DEFAULT_ALGORITHM]
+    if name not in ALGORITHMS:
+        raise QueryError(
+            f"algorithm: unknown algorithm {name!r}; available: {', '.join(sorted(ALGORITHMS))}"
+        )
+    return ALGORITHMS[name]
+
+
+@dataclass(frozen=True)
+class NameEvidence:
+    query_name: str
+    matched_name: str
+    kind: NameKind
+    script: str | None
+    score: float
+    parts: tuple[PartMatch, ...]
+    conflict: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query_name": self.query_name,
+            "matched_name": self.matched_name,
+            "name_kind": self.kind.value,
+            "script": self.script,
+            "score": round(self.score, 4),
+            "parts": [
+                {
+                    "query": p.query,
+                    "candidate": p.candidate,
+                    "how": p.how,
+                    "score": round(p.score, 3),
+                }
+                for p in self.parts
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Explanation:
+    algorithm: str
+    name: NameEvidence | None
+    name_log_odds: float
+    features: tuple[FeatureResult, ...]
+    summary: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "algorithm": self.algorithm,
+            "summary": self.summary,
+            "name": self.name.to_dict() if self.name else None,
+            "name_log_odds": round(self.name_log_odds, 3),
+            "features": [
+                {"feature": f.feature, "delta": round(f.delta, 3), "reason": f.reason}
+                for f in self.features
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Match:
+    entity_id: str
+    score: float
+    match: bool
+    explanation: Explanation
+    entity: Entity
+
+    @property
+    def listings(self) -> list[Any]:
+        return list(self.entity.listings)
+
+    @property
+    def caption(self) -> str:
+        return self.entity.caption
+
+    def to_dict(self, *, include_entity: bool = True) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "entity_id": self.entity_id,
+            "caption": self.entity.caption,
+            "schema": self.entity.schema.value,
+            "score": round(self.score, 4),
+            "match": self.match,
+            "listings": [msgspec.to_builtins(lst) for lst in self.entity.listings],
+            "explanation": self.explanation.to_dict(),
+        }
+        if include_entity:
+            out["entity"] = msgspec.to_builtins(self.entity)
+        return out
+
+
+def sigmoid(x: float) -> float:
+    if x < -30:
+        return 0.0
+    if x > 30:
+        return 1.0
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def best_name(
+    query_forms: Sequence[NameForm], candidate_forms: Sequence[NameForm]
+) -> tuple[NameForm, NameForm, NameScore] | None:
+    best: tuple[NameForm, NameForm, NameScore] | None = None
+    best_key = -1.0
+    for qf in query_forms:
+        for cf in candidate_forms:
+            result = compare_names(qf, cf)
+            # A weak alias wins only when clearly better than a strong name.
+            key = result.score - (0.05 if cf.kind is NameKind.WEAK else 0.0)
+            if key > best_key:
+                best, best_key = (qf, cf, result), key
+    return best
+
+
+def score_entity(
+    algorithm: Algorithm,
+    query: Query,
+    query_forms: Sequence[NameForm],
+    entity: Entity,
+    candidate_forms: Sequence[NameForm],
+    threshold: float | None = None,
+) -> Match | None:
+    """Score one candidate entity against a query; None when the schemas are incompatible."""
+    if not compatible_schemas(query.schema, entity.schema):
+        return None
+    found = best_name(query_forms, candidate_forms)
+    if found is None:
+        return None
+    qf, cf, name_score = found
+    name_lo = algorithm.name_slope * (name_score.score - algorithm.name_midpoint)
+    features = secondary_features(query, entity, algorithm.weights)
+    if cf.kind is NameKind.WEAK:
+        features.insert(
+            0,
+            FeatureResult(
+                "weak_alias",
+                algorithm.weak_alias,
+                f"matched only the low-quality alias {cf.text!r}, which the publisher warns "
+                "is not reliable on its own",
+            ),
+        )
+    total = name_lo + sum(f.delta for f in features)
+    # An identifier match is decisive whatever the spelling of the name.
+    score = sigmoid(total)
+    limit = algorithm.threshold if threshold is None else threshold
+    evidence = NameEvidence(
+        query_name=qf.text,
+        matched_name=cf.text,
+        kind=cf.kind,
+        script=cf.script,
+        score=name_score.score,
+        parts=name_score.parts,
+        conflict=name_score.conflict,
+    )
+    summary = _summary(evidence, features, score, limit)
+    return Match(
+        entity_id=entity.id,
+        score=score,
+        match=score >= limit,
+        explanation=Explanation(algorithm.name, evidence, name_lo, tuple(features), summary),
+        entity=entity,
+    )
+
+
+def _summary(name: NameEvidence, features: Sequence[FeatureResult], score: float, limit: float) -> str:
+    how = sorted({p.how for p in name.parts if p.query and p.candidate and p.score > 0})
+    bits = [f"{name.query_name!r} ~ {name.matched_name!r} ({name.kind.value} name"]
+    if name.script:
+        bits[0] += f", {name.script} script"
+    bits[0] += f"; {', '.join(how) if how else 'no part matched'}; name score {name.score:.2f})"
+    for f in features:
+        bits.append(f"{f.reason} ({'+' if f.delta >= 0 else ''}{f.delta:.1f})")
+    verdict = "match" if score >= limit else "no match"
+    return f"{verdict} at {score:.2f} (threshold {limit:.2f}): " + "; ".join(bits)

@@ -1,0 +1,216 @@
+"""Name analysis: a name string becomes a ``NameForm`` of weighted, typed parts.
+
+rigour (a compiled library made for sanctions name matching) tokenises, strips honorifics,
+recognises legal forms as types (``OOO``, ``ООО``, ``LLC``, ``GmbH`` ...), stopwords and
+particles, numbers, and tags parts with symbols: known given/family names across scripts
+(``NAME``), nicknames (``NICK``), initials, synonyms. Embargo adds the evasion clean-up,
+a Latin form for every script, a phonetic key, a consonant skeleton, patronymic and title
+recognition, and a weight per part from how common the token is among listed names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from rigour.names import NamePartTag, NameTypeTag, analyze_names
+from rigour.text.phonetics import metaphone
+
+from embargo.match.normalize import clean_evasion, latinize, skeleton
+from embargo.match.stats import TokenStats, default_stats
+from embargo.model import NameKind, Schema
+
+# Part tags, as short strings so parts stay cheap to compare.
+LEGAL = "legal"
+STOP = "stop"
+NUM = "num"
+PATRONYMIC = "patronymic"
+TITLE = "title"
+GIVEN = "given"
+FAMILY = "family"
+PLAIN = ""
+
+_RIGOUR_TAGS = {
+    NamePartTag.LEGAL: LEGAL,
+    NamePartTag.STOP: STOP,
+    NamePartTag.NUM: NUM,
+    NamePartTag.PATRONYMIC: PATRONYMIC,
+    NamePartTag.MATRONYMIC: PATRONYMIC,
+    NamePartTag.GIVEN: GIVEN,
+    NamePartTag.MIDDLE: GIVEN,
+    NamePartTag.FAMILY: FAMILY,
+    NamePartTag.TITLE: TITLE,
+    NamePartTag.HONORIFIC: TITLE,
+}
+
+# Honorifics and religious or military titles that rigour keeps as name parts; they say
+# nothing about identity, so they weigh almost nothing.
+TITLES = frozenset(
+    """sheikh shaikh shaykh sheik haji hajji hadji mullah mulla maulvi mawlawi maulana mawlana
+    qari imam ayatollah hojatoleslam sayyid sayed syed sayyed emir amir prince princess king
+    general gen colonel col major maj captain capt lieutenant lt commander admiral brigadier
+    dr doctor prof professor mr mrs ms miss sir lord lady dame hon honourable honorable rev
+    reverend father brother sister engineer eng ing dipl abu umm""".split()
+)
+# "abu"/"umm" (father/mother of) are kunya markers; they carry little identity on their own.
+PARTICLES = frozenset(
+    """al el ul ur ad ud as ash at ath az ibn bin ben bint binti ould ait van von der den de
+    del della di da dos das do du le la les y e und and of the""".split()
+)
+_PATRONYMIC = re.compile(r"(ovich|evich|ovych|evych|ovna|evna|ichna|ogly|oglu|uly|kyzy|qizi|ovic|evic)$")
+
+_ABJAD = re.compile("[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+_DENSE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+_TYPE_TAGS = {
+    Schema.PERSON: NameTypeTag.PER,
+    Schema.ORGANIZATION: NameTypeTag.ORG,
+    Schema.COMPANY: NameTypeTag.ORG,
+    Schema.VESSEL: NameTypeTag.OBJ,
+    Schema.AIRCRAFT: NameTypeTag.OBJ,
+    Schema.UNKNOWN: NameTypeTag.ENT,
+}
+
+
+class Part:
+    """One token of a name, with everything the comparison needs precomputed."""
+
+    __slots__ = (
+        "abjad", "dense", "index", "latin", "phon", "skel", "symbols", "tag", "text", "weight"
+    )
+
+    def __init__(
+        self,
+        index: int,
+        text: str,
+        latin: str,
+        tag: str,
+        symbols: frozenset[str],
+        weight: float,
+    ) -> None:
+        self.index = index
+        self.text = text
+        self.latin = latin
+        self.tag = tag
+        self.symbols = symbols
+        self.weight = weight
+        self.phon = metaphone(latin) if latin.isalpha() and len(latin) > 1 else ""
+        self.skel = skeleton(latin)
+        self.abjad = bool(_ABJAD.search(text))
+        self.dense = bool(_DENSE.search(text))
+
+    def __repr__(self) -> str:
+        return f"Part({self.text!r}, {self.latin!r}, tag={self.tag!r}, w={self.weight:.2f})"
+
+
+class NameForm:
+    """An analysed name: its parts in order, and the name's own properties."""
+
+    __slots__ = ("compact", "kind", "lang", "legal", "parts", "person", "script", "text")
+
+    def __init__(
+        self,
+        text: str,
+        parts: tuple[Part, ...],
+        *,
+        kind: NameKind = NameKind.PRIMARY,
+        script: str | None = None,
+        person: bool = False,
+        lang: str | None = None,
+    ) -> None:
+        self.text = text
+        self.parts = parts
+        self.kind = kind
+        self.script = script
+        self.person = person
+        self.lang = lang
+        self.compact = "".join(p.latin for p in parts if p.tag != LEGAL)
+        self.legal = frozenset(
+            s for p in parts if p.tag == LEGAL for s in (p.symbols or {p.latin})
+        )
+
+    @property
+    def weight(self) -> float:
+        return sum(p.weight for p in self.parts)
+
+    def __repr__(self) -> str:
+        return f"NameForm({self.text!r}, {list(self.parts)!r})"
+
+
+def type_tag(schema: Schema | str) -> NameTypeTag:
+    return _TYPE_TAGS.get(Schema(schema), NameTypeTag.ENT)
+
+
+def _part_tag(latin: str, rigour_tag: str, person: bool) -> str:
+    if rigour_tag in (LEGAL, NUM):
+        return rigour_tag
+    if latin in TITLES and person:
+        return TITLE
+    if latin in PARTICLES or rigour_tag == STOP:
+        return STOP
+    if person and (rigour_tag == PATRONYMIC or _PATRONYMIC.search(latin)):
+        return PATRONYMIC
+    return rigour_tag
+
+
+def analyze(
+    text: str,
+    schema: Schema | str = Schema.UNKNOWN,
+    *,
+    kind: NameKind = NameKind.PRIMARY,
+    query: bool = False,
+    stats: TokenStats | None = None,
+    lang: str | None = None,
+    script: str | None = None,
+) -> NameForm | None:
+    """Analyse one name. Returns None when nothing matchable is left (e.g. only punctuation)."""
+    stats = stats or default_stats()
+    schema = Schema(schema)
+    cleaned = clean_evasion(text)
+    person = schema is Schema.PERSON
+    tt = type_tag(schema)
+    names = analyze_names(
+        tt, [cleaned], infer_initials=query and person, consolidate=False, phonetics=False
+    )
+    if not names:
+        return None
+    rname = max(names, key=lambda n: len(n.parts))
+    span_symbols: dict[int, set[str]] = {}
+    for span in rname.spans:
+        sym = span.symbol
+        key = f"{sym.category.value}:{sym.id}"
+        for p in span.parts:
+            span_symbols.setdefault(p.index, set()).add(key)
+    parts: list[Part] = []
+    for rp in rname.parts:
+        latin = rp.comparable if rp.comparable.isascii() else latinize(rp.form)
+        # Dense scripts latinise one part to several syllables ("習近平" -> "xi jin ping"):
+        # keep them as one token, as Latin-script lists write the name ("Xi Jinping").
+        latin = latin.replace("'", "").replace(" ", "").strip("-")
+        if not latin:
+            latin = latinize(rp.form)
+        if not latin:
+            continue
+        tag = _part_tag(latin, _RIGOUR_TAGS.get(rp.tag, PLAIN), person)
+        symbols = frozenset(span_symbols.get(rp.index, ()))
+        parts.append(
+            Part(len(parts), rp.form, latin, tag, symbols, stats.weight(latin, tag, bool(symbols)))
+        )
+    if not parts:
+        return None
+    return NameForm(text, tuple(parts), kind=kind, script=script, person=person, lang=lang)
+
+
+@lru_cache(maxsize=20000)
+def analyze_cached(text: str, schema: str, query: bool = True) -> NameForm | None:
+    return analyze(text, schema, query=query)
+
+
+def analyze_all(texts: Iterable[str], schema: Schema | str, **kw: object) -> list[NameForm]:
+    out = []
+    for text in texts:
+        form = analyze(text, schema, **kw)  # type: ignore[arg-type]
+        if form is not None:
+            out.append(form)
+    return out

@@ -1,0 +1,170 @@
+"""Text normalisation for matching: the evasion tricks first, then scripts.
+
+Invisible characters (zero-width spaces, soft hyphens, joiners) and homoglyphs (a Cyrillic
+``а`` inside a Latin word, a ``0`` for an ``o``) are how a listed name is smuggled past a
+screener, so they are undone before anything else. Then every name gets a Latin form:
+rigour/ICU transliteration for Cyrillic, Greek, Armenian, Georgian, Arabic, Persian, Hebrew,
+Chinese (pinyin), Japanese kana, Korean, Thai and Devanagari, and a small table for Khmer,
+which ICU does not cover.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import icu
+from rigour.text.translit import ascii_text
+
+# Characters that render as nothing. U+00AD soft hyphen, U+034F combining grapheme joiner,
+# U+061C Arabic letter mark, U+115F/U+1160 Hangul fillers, U+17B4/U+17B5 Khmer inherent
+# vowels (invisible), U+180E Mongolian vowel separator, U+200B-U+200F zero-width and
+# direction marks, U+202A-U+202E embeddings, U+2060-U+2064 word joiner and invisible
+# operators, U+2066-U+2069 isolates, U+FEFF byte order mark.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+
+# Cyrillic and Greek letters that look like Latin ones. Applied only inside a word that also
+# holds Latin letters: a whole Cyrillic word is a real Cyrillic name and is transliterated.
+_HOMOGLYPHS = str.maketrans(
+    {
+        "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o",
+        "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j",
+        "ѕ": "s", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ɡ": "g",
+        "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
+        "С": "C", "Т": "T", "У": "Y", "Х": "X", "І": "I", "Ј": "J", "Ѕ": "S",
+        "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p",
+        "τ": "t", "υ": "u", "χ": "x", "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H",
+        "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y",
+        "Χ": "X",
+    }
+)
+# Digits and symbols standing in for letters ("R0S0B0R0NEXP0RT", "$ergei", "@li").
+_LEETSPEAK = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t",
+                            "8": "b", "@": "a", "$": "s", "|": "l", "!": "i"})
+_WORD = re.compile(r"[^\s,;/()\[\]{}\"“”„«»]+")
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_OTHER_LETTER = re.compile(r"[\u0370-\u03ff\u0400-\u04ff]")
+_DIGIT = re.compile(r"\d")
+
+
+def _fix_word(match: re.Match[str]) -> str:
+    word = match.group(0)
+    latin = len(_LATIN_LETTER.findall(word))
+    if latin and _OTHER_LETTER.search(word):
+        word = word.translate(_HOMOGLYPHS)
+    digits = len(_DIGIT.findall(word))
+    # A word that is mostly letters with a few digits or symbols inside is a disguised word;
+    # a word that is mostly digits is a number ("Trust 2004-1", "Brigade 44") and is kept.
+    if digits and latin >= 2 and latin > digits and not re.fullmatch(r"\d+[a-z]{1,2}", word, re.I):
+        word = word.translate(_LEETSPEAK)
+    elif latin >= 2 and any(c in word for c in "@$|!"):
+        word = word.translate(_LEETSPEAK)
+    return word
+
+
+def clean_evasion(text: str) -> str:
+    """Remove invisible characters and undo homoglyph and digit-for-letter substitutions."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub("", text)
+    return _WORD.sub(_fix_word, text)
+
+
+_ICU = icu.Transliterator.createInstance("Any-Latin; Latin-ASCII")
+
+# Khmer: ICU has no Khmer-Latin transform; a compact romanisation close to UNGEGN usage.
+_KHMER_CONSONANTS = {
+    "ក": "k", "ខ": "kh", "គ": "k", "ឃ": "kh", "ង": "ng", "ច": "ch", "ឆ": "chh", "ជ": "ch",
+    "ឈ": "chh", "ញ": "nh", "ដ": "d", "ឋ": "th", "ឌ": "d", "ឍ": "th", "ណ": "n", "ត": "t",
+    "ថ": "th", "ទ": "t", "ធ": "th", "ន": "n", "ប": "b", "ផ": "ph", "ព": "p", "ភ": "ph",
+    "ម": "m", "យ": "y", "រ": "r", "ល": "l", "វ": "v", "ស": "s", "ហ": "h", "ឡ": "l", "អ": "",
+}
+_KHMER_VOWELS = {
+    "ា": "a", "ិ": "e", "ី": "ei", "ឹ": "oe", "ឺ": "eu", "ុ": "o", "ូ": "ou", "ួ": "uo",
+    "ើ": "aeu", "ឿ": "oea", "ៀ": "ie", "េ": "e", "ែ": "ae", "ៃ": "ai", "ោ": "ao", "ៅ": "au",
+    "ំ": "m", "ះ": "h", "ៈ": "", "ឥ": "e", "ឦ": "ei", "ឧ": "o", "ឩ": "ou", "ឪ": "au",
+    "ឫ": "rue", "ឬ": "rue", "ឭ": "lue", "ឮ": "lue", "ឯ": "ae", "ឰ": "ai", "ឱ": "ao", "ឳ": "au",
+}
+_KHMER_SIGNS = set("៉៊់៌៍៎៏័៑្ៗ៓។៕")
+
+
+def _khmer_to_latin(text: str) -> str:
+    out: list[str] = []
+    chars = list(text)
+    for i, ch in enumerate(chars):
+        if ch in _KHMER_CONSONANTS:
+            latin = _KHMER_CONSONANTS[ch]
+            nxt = chars[i + 1] if i + 1 < len(chars) else ""
+            if ch == "ប" and nxt == "៉":
+                latin = "p"  # the musĕkâtônd sign turns b into p
+            out.append(latin)
+            following = chars[i + 2] if nxt in "៉៊" and i + 2 < len(chars) else nxt
+            prev = chars[i - 1] if i > 0 else ""
+            # An inherent vowel sounds between two consonants of a syllable.
+            if (
+                following in _KHMER_CONSONANTS
+                and prev != "្"
+                and i + 1 < len(chars)
+                and not (i + 2 >= len(chars))
+            ):
+                out.append("o")
+            elif following in _KHMER_CONSONANTS and prev not in _KHMER_CONSONANTS:
+                out.append("o")
+        elif ch in _KHMER_VOWELS:
+            out.append(_KHMER_VOWELS[ch])
+        elif ch in _KHMER_SIGNS:
+            continue
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+_KHMER = re.compile("[\u1780-\u17ff]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@lru_cache(maxsize=65536)
+def latinize(text: str) -> str:
+    """A lower-case ASCII form of a name part in any script."""
+    if not _NON_ASCII.search(text):
+        return text.lower()
+    if _KHMER.search(text):
+        text = _khmer_to_latin(text)
+    out = ascii_text(text)
+    if "?" in out or _NON_ASCII.search(out):
+        out = _ICU.transliterate(text)
+    out = unicodedata.normalize("NFKD", out)
+    out = "".join(c for c in out if c.isascii() and (c.isalnum() or c in " -'"))
+    return out.lower().strip()
+
+
+_VOWELS = re.compile(r"[aeiouy]+")
+_DOUBLES = re.compile(r"(.)\1+")
+
+
+@lru_cache(maxsize=65536)
+def skeleton(latin: str) -> str:
+    """Consonant skeleton of a Latin form ("muhammad" -> "mhmd"), for abjad-script names
+    (Arabic, Persian, Hebrew write few vowels) and vowel-drift transliterations."""
+    stripped = re.sub(r"[^a-z0-9]", "", latin.replace("kh", "h").replace("ph", "f"))
+    if not stripped:
+        return ""
+    head, tail = stripped[0], stripped[1:]
+    tail = _VOWELS.sub("", tail)
+    return _DOUBLES.sub(r"\1", head + tail) if head not in "aeiouy" else _DOUBLES.sub(r"\1", tail)
+
+
+_LOOSE = str.maketrans({"z": "s", "q": "k", "c": "k", "v": "f", "w": "f", "p": "b", "j": "g", "x": "ks"})
+
+
+@lru_cache(maxsize=65536)
+def loose_skeleton(latin: str) -> str:
+    """A consonant skeleton that also merges consonants transliterations confuse
+    (z/s, q/k/c, v/w/f, p/b, j/g) and drops h, for matching abjad script against Latin."""
+    base = re.sub(r"[^a-z]", "", latin.replace("th", "t").replace("sh", "s").replace("ch", "s"))
+    base = base.translate(_LOOSE).replace("h", "")
+    consonants = _VOWELS.sub("", base)
+    return _DOUBLES.sub(r"\1", consonants)

@@ -1,0 +1,235 @@
+"""``Screener``: the one facade every front end (CLI, HTTP API, batch, monitoring) calls.
+
+    from embargo import Screener
+    screener = Screener.open()                       # the store's active list versions
+    for match in screener.screen({"schema": "Person", "properties": {"name": ["Vladimir Putin"]}}):
+        print(match.score, match.caption, match.explanation.summary)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from embargo.errors import QueryError
+from embargo.match.compare import NameScore
+from embargo.match.index import MatchIndex, signature_of
+from embargo.match.matcher import (
+    Algorithm,
+    Explanation,
+    Match,
+    get_algorithm,
+    score_entity,
+)
+from embargo.match.names import NameForm, analyze
+from embargo.match.query import Query, parse_query
+from embargo.model import Entity
+from embargo.settings import Settings
+from embargo.store import Store
+
+log = logging.getLogger(__name__)
+
+QueryLike = Query | Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    score: float
+    match: bool
+    explanation: Explanation
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"score": round(self.score, 4), "match": self.match, "explanation": self.explanation.to_dict()}
+
+
+def _as_query(query: QueryLike) -> Query:
+    return query if isinstance(query, Query) else parse_query(query)
+
+
+def query_forms(query: Query) -> list[NameForm]:
+    forms = []
+    for name in query.names:
+        form = analyze(name, query.schema, query=True)
+        if form is not None:
+            forms.append(form)
+    if not forms:
+        raise QueryError("properties.name: no name has any letters or digits to match on")
+    return forms
+
+
+class Screener:
+    """Screens queries against an index of listed entities."""
+
+    def __init__(
+        self,
+        index: MatchIndex,
+        *,
+        store: Store | None = None,
+        settings: Settings | None = None,
+        algorithm: str | None = None,
+    ) -> None:
+        self.index = index
+        self.store = store
+        self.settings = settings
+        self.algorithm: Algorithm = get_algorithm(algorithm)
+
+    # -- construction --------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        database_url: str | None = None,
+        *,
+        settings: Settings | None = None,
+        algorithm: str | None = None,
+        use_cache: bool = True,
+    ) -> Screener:
+        """A screener over the active list versions in the store (default: the user's)."""
+        settings = settings or Settings.from_env(database_url=database_url)
+        if database_url:
+            settings = Settings(**{**settings.__dict__, "database_url": database_url})
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        store = Store.open(settings.db_url)
+        index = cls._load_index(store, settings, use_cache)
+        return cls(index, store=store, settings=settings, algorithm=algorithm)
+
+    @classmethod
+    def from_entities(cls, entities: Iterable[Entity], *, algorithm: str | None = None) -> Screener:
+        """A screener over entities in memory (tests, benchmarks, one-off lists)."""
+        return cls(MatchIndex.build(entities), algorithm=algorithm)
+
+    @staticmethod
+    def _signature(store: Store) -> str:
+        return signature_of(((v.source, v.id, v.content_hash) for v in store.active_versions()))
+
+    @classmethod
+    def _load_index(cls, store: Store, settings: Settings, use_cache: bool) -> MatchIndex:
+        signature = cls._signature(store)
+        path = settings.data_dir / "index" / f"{_safe(store.url)}.pickle"
+        if use_cache:
+            cached = MatchIndex.load(path, signature)
+            if cached is not None:
+                return cached
+        index = MatchIndex.build(store.iter_active_entities(), signature=signature)
+        if use_cache:
+            try:
+                index.save(path)
+            except OSError as exc:  # a read-only data dir still screens, just slower to start
+                log.warning("could not save the match index to %s: %s", path, exc)
+        return index
+
+    def refresh(self) -> bool:
+        """Rebuild the index if the store's active list versions changed. True if rebuilt."""
+        if self.store is None or self.settings is None:
+            return False
+        if self._signature(self.store) == self.index.signature:
+            return False
+        self.index = self._load_index(self.store, self.settings, True)
+        return True
+
+    # -- screening -----------------------------------------------------------------------
+
+    def screen(
+        self,
+        query: QueryLike,
+        limit: int = 10,
+        *,
+        threshold: float | None = None,
+        sources: Sequence[str] | None = None,
+        exclude_sources: Sequence[str] = (),
+        exclude_schemas: Sequence[str] = (),
+        candidates: int = 30,
+    ) -> list[Match]:
+        """Matches for one query, best first (at most ``limit``; all scores, decide on ``.match``)."""
+        q = _as_query(query)
+        if limit < 1:
+            raise QueryError("limit: must be at least 1")
+        if threshold is not None and not 0.0 <= threshold <= 1.0:
+            raise QueryError("threshold: must be between 0 and 1")
+        forms = query_forms(q)
+        allowed = self._allowed(sources, exclude_sources, exclude_schemas)
+        found: list[Match] = []
+        index = self.index
+        for cand in index.candidates(forms, limit=max(candidates, limit), allowed=allowed):
+            entity = index.entities[cand.entity]
+            names = [index.name_forms[ni] for ni in cand.names]
+            match = score_entity(self.algorithm, q, forms, entity, names, threshold)
+            if match is not None:
+                found.append(match)
+        found.sort(key=lambda m: (-m.score, m.entity_id))
+        return found[:limit]
+
+    def _allowed(
+        self,
+        sources: Sequence[str] | None,
+        exclude_sources: Sequence[str],
+        exclude_schemas: Sequence[str],
+    ) -> list[bool] | None:
+        if sources is None and not exclude_sources and not exclude_schemas:
+            return None
+        wanted = set(sources) if sources is not None else None
+        skip_src = set(exclude_sources)
+        skip_schema = set(exclude_schemas)
+        return [
+            (wanted is None or e.source in wanted)
+            and e.source not in skip_src
+            and e.schema.value not in skip_schema
+            for e in self.index.entities
+        ]
+
+    def compare(self, a: QueryLike, b: QueryLike, *, threshold: float | None = None) -> Comparison:
+        """Score two query-like dicts against each other (``b`` plays the listed party)."""
+        qa, qb = _as_query(a), _as_query(b)
+        candidate = _entity_from_query(qb)
+        forms_b = [f for f in (analyze(n, qb.schema) for n in qb.names) if f is not None]
+        match = score_entity(self.algorithm, qa, query_forms(qa), candidate, forms_b, threshold)
+        if match is None:
+            limit = self.algorithm.threshold if threshold is None else threshold
+            reason = f"a {qa.schema.value} cannot match a {qb.schema.value}"
+            empty = Explanation(self.algorithm.name, None, 0.0, (), f"no match: {reason}")
+            return Comparison(0.0, 0.0 >= limit, empty)
+        return Comparison(match.score, match.match, match.explanation)
+
+    def screen_text(self, text: str, **kwargs: Any) -> list[Any]:
+        from embargo.text import find_mentions
+
+        return find_mentions(self, text, **kwargs)
+
+    def entity(self, entity_id: str) -> Entity | None:
+        pos = self.index.by_id.get(entity_id)
+        return self.index.entities[pos] if pos is not None else None
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
+def _entity_from_query(q: Query) -> Entity:
+    from embargo.model import Identifier, IdType
+    from embargo.model.values import make_name
+
+    names = [n for n in (make_name(text) for text in q.names) if n is not None]
+    return Entity(
+        id="compare",
+        schema=q.schema,
+        source="compare",
+        source_id="compare",
+        names=names,
+        birth_dates=list(q.birth_dates),
+        countries=list(q.countries),
+        identifiers=[Identifier(type=IdType.OTHER, value=v) for v in q.identifiers],
+        gender=q.gender,
+    )
+
+
+def _safe(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+__all__ = ["Comparison", "Match", "NameScore", "Screener"]
+
+
