@@ -131,6 +131,8 @@ _FORMAT_MODULES = (
     "ofac_enhanced",
     "eu_fsf",
     "un_sc",
+    "uk_ofsi",
+    "uk_fcdo",
 )
 
 
