@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 import msgspec
@@ -26,6 +26,10 @@ from embargo.model import Entity
 from embargo.settings import Settings
 from embargo.store import ListVersion, Store
 
+if TYPE_CHECKING:
+    from embargo.match.matcher import Match
+    from embargo.screening import Screener
+
 console = Console(stderr=False)
 err_console = Console(stderr=True)
 
@@ -34,6 +38,19 @@ class Context:
     def __init__(self, db: str | None) -> None:
         self.settings = Settings.from_env(database_url=db)
         self._store: Store | None = None
+        self._screener: Screener | None = None
+
+    @property
+    def screener(self) -> Screener:
+        if self._screener is None:
+            from embargo.screening import Screener
+
+            if not self.store.active_versions():
+                raise EmbargoError(
+                    "no lists are loaded yet: run `embargo update` (or `embargo update --from PATH`)"
+                )
+            self._screener = Screener.open(settings=self.settings)
+        return self._screener
 
     @property
     def store(self) -> Store:
@@ -461,6 +478,183 @@ _EXPORTERS: dict[str, Callable[[Iterator[Entity], TextIO], int]] = {
     "ftm": _export_ftm,
     "csv": _export_csv,
 }
+
+
+def _query_dict(
+    name: str,
+    schema: str,
+    birth_dates: tuple[str, ...],
+    countries: tuple[str, ...],
+    ids: tuple[str, ...],
+) -> dict[str, Any]:
+    props: dict[str, list[str]] = {"name": [name]}
+    if birth_dates:
+        props["birthDate"] = list(birth_dates)
+    if countries:
+        props["country"] = list(countries)
+    if ids:
+        props["idNumber"] = list(ids)
+    return {"schema": schema, "properties": props}
+
+
+_SCHEMA_CHOICE = click.Choice(
+    ["Person", "Organization", "Company", "Vessel", "Aircraft", "LegalEntity"], case_sensitive=False
+)
+
+
+@main.command()
+@click.argument("name")
+@click.option(
+    "--schema",
+    type=_SCHEMA_CHOICE,
+    default="LegalEntity",
+    show_default=True,
+    help="What kind of party the name is.",
+)
+@click.option(
+    "--birth-date", "birth_dates", multiple=True, metavar="DATE", help="YYYY-MM-DD or YYYY."
+)
+@click.option(
+    "--country", "countries", multiple=True, metavar="COUNTRY", help="Nationality or country."
+)
+@click.option(
+    "--id", "ids", multiple=True, metavar="ID", help="Passport, tax, registration, IMO ... number."
+)
+@click.option(
+    "--threshold", type=click.FloatRange(0, 1), help="Match threshold (default: the algorithm's)."
+)
+@click.option("--limit", type=click.IntRange(1, 100), default=5, show_default=True)
+@click.option("--source", "sources", multiple=True, metavar="NAME", help="Only these lists.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def screen(
+    obj: Context,
+    name: str,
+    schema: str,
+    birth_dates: tuple[str, ...],
+    countries: tuple[str, ...],
+    ids: tuple[str, ...],
+    threshold: float | None,
+    limit: int,
+    sources: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Screen one name against the active lists. Exit code 1 when there is a match."""
+    query = _query_dict(name, schema, birth_dates, countries, ids)
+    screener = obj.screener
+    matches = screener.screen(query, limit=limit, threshold=threshold, sources=sources or None)
+    hit = any(m.match for m in matches)
+    if as_json:
+        emit_json(
+            {
+                "query": query,
+                "algorithm": screener.algorithm.name,
+                "threshold": screener.algorithm.threshold if threshold is None else threshold,
+                "match": hit,
+                "results": [m.to_dict(include_entity=False) for m in matches],
+            }
+        )
+    else:
+        _print_matches(matches, screener.algorithm.threshold if threshold is None else threshold)
+    sys.exit(1 if hit else 0)
+
+
+def _print_matches(matches: list[Match], threshold: float) -> None:
+    shown = [m for m in matches if m.match] or matches[:3]
+    if not any(m.match for m in matches):
+        console.print(f"[green]No match[/] at threshold {threshold:.2f}.", highlight=False)
+        if shown:
+            console.print("[dim]Closest names:[/]", highlight=False)
+    table = Table(show_lines=True)
+    for col in ("score", "matched name", "entity", "lists and measures", "why"):
+        table.add_column(col, overflow="fold")
+    for m in shown:
+        name = m.explanation.name
+        lists = "\n".join(
+            f"{lst.authority} {lst.list}: [bold]{lst.measure.value}[/]"
+            + (f" ({', '.join(lst.programs)})" if lst.programs else "")
+            for lst in m.entity.listings
+        )
+        why_parts = []
+        if name is not None:
+            why_parts.append(
+                f"{name.query_name!r} ~ {name.matched_name!r} ({name.kind.value}): "
+                + ", ".join(
+                    f"{p.query}={p.candidate} {p.how}"
+                    if p.query and p.candidate
+                    else f"{p.query or p.candidate} {p.how}"
+                    for p in name.parts
+                )
+            )
+        why_parts += [f"{f.reason} ({f.delta:+.1f})" for f in m.explanation.features]
+        style = "bold red" if m.match else "dim"
+        table.add_row(
+            f"[{style}]{m.score:.2f}[/]",
+            m.entity.caption,
+            f"{m.entity_id}\n{m.entity.schema.value}",
+            lists,
+            "\n".join(why_parts),
+        )
+    if shown:
+        console.print(table)
+
+
+@main.command()
+@click.argument("name1")
+@click.argument("name2")
+@click.option("--schema", type=_SCHEMA_CHOICE, default="LegalEntity", show_default=True)
+@click.option("--threshold", type=click.FloatRange(0, 1))
+@click.option("--json", "as_json", is_flag=True)
+def compare(name1: str, name2: str, schema: str, threshold: float | None, as_json: bool) -> None:
+    """Score two names against each other (no lists needed). Exit code 1 when they match."""
+    from embargo.screening import Screener
+
+    screener = Screener.from_entities([])
+    result = screener.compare(
+        {"schema": schema, "properties": {"name": [name1]}},
+        {"schema": schema, "properties": {"name": [name2]}},
+        threshold=threshold,
+    )
+    if as_json:
+        emit_json(result.to_dict())
+    else:
+        verdict = "[bold red]match[/]" if result.match else "[green]no match[/]"
+        console.print(f"{verdict}  score {result.score:.3f}", highlight=False)
+        console.print(result.explanation.summary, highlight=False)
+    sys.exit(1 if result.match else 0)
+
+
+@main.command()
+@click.argument("file", type=click.File("r", encoding="utf-8", errors="strict"))
+@click.option("--threshold", type=click.FloatRange(0, 1), help="Match threshold for mentions.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def text(obj: Context, file: TextIO, threshold: float | None, as_json: bool) -> None:
+    """Find listed parties mentioned in a text FILE (or - for standard input)."""
+    from embargo.text import TEXT_THRESHOLD
+
+    try:
+        content = file.read()
+    except UnicodeDecodeError as exc:
+        raise EmbargoError(
+            f"{file.name}: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
+    mentions = obj.screener.screen_text(content, threshold=threshold or TEXT_THRESHOLD)
+    if as_json:
+        emit_json({"mentions": [m.to_dict() for m in mentions]})
+    elif not mentions:
+        console.print("[green]No listed party mentioned.[/]", highlight=False)
+    else:
+        for m in mentions:
+            measures = ", ".join(sorted({lst.measure.value for lst in m.match.entity.listings}))
+            lists = "; ".join(f"{lst.authority} {lst.list}" for lst in m.match.entity.listings)
+            console.print(
+                f"[bold red]{m.start}-{m.end}[/] {m.text!r} → {m.caption} ({m.entity_id}) "
+                f"score {m.score:.2f}; {lists}: {measures}"
+                + (f"; also at {', '.join(f'{a}-{b}' for a, b in m.also_at)}" if m.also_at else ""),
+                highlight=False,
+            )
+    sys.exit(1 if mentions else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,9 +1,9 @@
 """``Screener``: the one facade every front end (CLI, HTTP API, batch, monitoring) calls.
 
-    from embargo import Screener
-    screener = Screener.open()                       # the store's active list versions
-    for match in screener.screen({"schema": "Person", "properties": {"name": ["Vladimir Putin"]}}):
-        print(match.score, match.caption, match.explanation.summary)
+from embargo import Screener
+screener = Screener.open()                       # the store's active list versions
+for match in screener.screen({"schema": "Person", "properties": {"name": ["Vladimir Putin"]}}):
+    print(match.score, match.caption, match.explanation.summary)
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from embargo.errors import QueryError
@@ -42,7 +41,11 @@ class Comparison:
     explanation: Explanation
 
     def to_dict(self) -> dict[str, Any]:
-        return {"score": round(self.score, 4), "match": self.match, "explanation": self.explanation.to_dict()}
+        return {
+            "score": round(self.score, 4),
+            "match": self.match,
+            "explanation": self.explanation.to_dict(),
+        }
 
 
 def _as_query(query: QueryLike) -> Query:
@@ -103,7 +106,7 @@ class Screener:
 
     @staticmethod
     def _signature(store: Store) -> str:
-        return signature_of(((v.source, v.id, v.content_hash) for v in store.active_versions()))
+        return signature_of((v.source, v.id, v.content_hash) for v in store.active_versions())
 
     @classmethod
     def _load_index(cls, store: Store, settings: Settings, use_cache: bool) -> MatchIndex:
@@ -141,7 +144,8 @@ class Screener:
         sources: Sequence[str] | None = None,
         exclude_sources: Sequence[str] = (),
         exclude_schemas: Sequence[str] = (),
-        candidates: int = 30,
+        candidates: int = 20,
+        cutoff: float = 0.35,
     ) -> list[Match]:
         """Matches for one query, best first (at most ``limit``; all scores, decide on ``.match``)."""
         q = _as_query(query)
@@ -153,7 +157,9 @@ class Screener:
         allowed = self._allowed(sources, exclude_sources, exclude_schemas)
         found: list[Match] = []
         index = self.index
-        for cand in index.candidates(forms, limit=max(candidates, limit), allowed=allowed):
+        for cand in index.candidates(
+            forms, limit=max(candidates, limit), allowed=allowed, cutoff=cutoff
+        ):
             entity = index.entities[cand.entity]
             names = [index.name_forms[ni] for ni in cand.names]
             match = score_entity(self.algorithm, q, forms, entity, names, threshold)
@@ -190,7 +196,7 @@ class Screener:
             limit = self.algorithm.threshold if threshold is None else threshold
             reason = f"a {qa.schema.value} cannot match a {qb.schema.value}"
             empty = Explanation(self.algorithm.name, None, 0.0, (), f"no match: {reason}")
-            return Comparison(0.0, 0.0 >= limit, empty)
+            return Comparison(0.0, limit <= 0.0, empty)
         return Comparison(match.score, match.match, match.explanation)
 
     def screen_text(self, text: str, **kwargs: Any) -> list[Any]:
@@ -231,5 +237,3 @@ def _safe(text: str) -> str:
 
 
 __all__ = ["Comparison", "Match", "NameScore", "Screener"]
-
-

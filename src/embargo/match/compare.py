@@ -13,10 +13,9 @@ the same place are evidence of two different people.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from rapidfuzz.distance import OSA, JaroWinkler
-
-from embargo.match.normalize import loose_skeleton
 
 from embargo.match.names import (
     FAMILY,
@@ -29,6 +28,7 @@ from embargo.match.names import (
     NameForm,
     Part,
 )
+from embargo.match.normalize import loose_skeleton
 
 # How a query part matched a candidate part (shown in explanations).
 EXACT = "exact"
@@ -58,6 +58,9 @@ _LOW_TAGS = (STOP, TITLE, LEGAL)
 EXTRA_QUERY = 0.4
 EXTRA_CANDIDATE = 0.4
 EXTRA_CANDIDATE_PATRONYMIC = 0.2
+# People's full names carry given names a query may leave out; an organisation's extra
+# distinctive word usually names a different organisation ("Bank of X", "X Trading").
+EXTRA_CANDIDATE_ORG = 0.6
 CONFLICT = 1.35
 # Multiplier per pair of person-name parts that appear in crossed order ("Hans Friedrich" /
 # "Friedrich Hans"): small, because lists write surnames first as often as last.
@@ -81,6 +84,7 @@ class NameScore:
     parts: tuple[PartMatch, ...]
     conflict: bool  # both sides had unexplained parts
     coverage: float  # share of the query's weight that found a counterpart
+    candidate_coverage: float = 1.0  # share of the candidate's weight that did
 
 
 _cache: dict[tuple[str, str, frozenset[str], frozenset[str]], tuple[float, str]] = {}
@@ -100,7 +104,10 @@ def _budget(length: int) -> int:
 def part_similarity(a: Part, b: Part) -> tuple[float, str]:
     """How strongly two parts are the same token (0..1), and the kind of evidence."""
     if a.latin == b.latin:
-        return 1.0, EXACT if a.text == b.text or a.text.lower() == b.text.lower() else TRANSLITERATED
+        return (
+            1.0,
+            EXACT if a.text == b.text or a.text.lower() == b.text.lower() else TRANSLITERATED,
+        )
     key = (a.latin, b.latin, a.symbols, b.symbols)
     hit = _cache.get(key)
     if hit is not None:
@@ -170,6 +177,14 @@ def _low(part: Part) -> bool:
     return part.tag in _LOW_TAGS
 
 
+def _identity_how(a: Part, b: Part) -> str:
+    if a.text == b.text:
+        return EXACT
+    if a.tag == LEGAL or b.tag == LEGAL:
+        return LEGAL_FORM
+    return EXACT if a.text.lower() == b.text.lower() else TRANSLITERATED
+
+
 def _core(part: Part) -> bool:
     """Parts whose absence on one side and presence of another on the other side is a
     conflict; particles, titles, legal forms and numbers are not."""
@@ -195,10 +210,15 @@ def compare_names(q: NameForm, c: NameForm) -> NameScore:
     # "Xi Jinping" / "xi jin ping"): strong evidence however the tokens fall.
     if q.compact and q.compact == c.compact and q.legal == c.legal:
         same_shape = len(qparts) == len(cparts)
-        matches = tuple(
-            PartMatch(p.text, None, 1.0, EXACT if same_shape else JOINED, p.weight) for p in qparts
+        matches = (
+            tuple(
+                PartMatch(a.text, b.text, 1.0, _identity_how(a, b), a.weight + b.weight)
+                for a, b in zip(qparts, cparts, strict=False)
+            )
+            if same_shape
+            else (PartMatch(q.text, c.text, 0.97, JOINED, 1.0),)
         )
-        return NameScore(1.0 if same_shape else 0.97, matches, False, 1.0)
+        return NameScore(1.0 if same_shape else 0.97, matches, False, 1.0, 1.0)
     pairs: list[tuple[float, int, int, str]] = []
     for i, a in enumerate(qparts):
         for j, b in enumerate(cparts):
@@ -235,7 +255,11 @@ def compare_names(q: NameForm, c: NameForm) -> NameScore:
         den += w
         out.append(
             PartMatch(
-                " ".join(qparts[i].text for i in qi), " ".join(cparts[j].text for j in cj), score, how, w
+                " ".join(qparts[i].text for i in qi),
+                " ".join(cparts[j].text for j in cj),
+                score,
+                how,
+                w,
             )
         )
     q_left = [p for p in qparts if p.index not in q_used]
@@ -254,13 +278,15 @@ def compare_names(q: NameForm, c: NameForm) -> NameScore:
             factor = CONFLICT
         elif p.tag == PATRONYMIC or _low(p):
             factor = EXTRA_CANDIDATE_PATRONYMIC
-        else:
+        elif q.person or c.person:
             factor = EXTRA_CANDIDATE
+        else:
+            factor = EXTRA_CANDIDATE_ORG
         den += p.weight * 2 * factor
         out.append(PartMatch(None, p.text, 0.0, "conflict" if in_conflict else "extra", p.weight))
     score = num / den if den else 0.0
     if crossings and q.person:
-        score *= ORDER_PENALTY ** crossings
+        score *= ORDER_PENALTY**crossings
     q_total = sum(p.weight for p in qparts) or 1.0
     covered = sum(qparts[i].weight for i in q_used)
     # A query none of whose distinctive parts matched is not a match, however the
@@ -272,7 +298,9 @@ def compare_names(q: NameForm, c: NameForm) -> NameScore:
         return NameScore(
             acronym, (PartMatch(q.parts[0].text, c.text, acronym, "acronym", 1.0),), False, 1.0
         )
-    return NameScore(score, tuple(out), conflict, covered / q_total)
+    c_total = sum(p.weight for p in cparts) or 1.0
+    c_covered = sum(cparts[j].weight for j in c_used)
+    return NameScore(score, tuple(out), conflict, covered / q_total, c_covered / c_total)
 
 
 def _match_joined(
@@ -288,7 +316,7 @@ def _match_joined(
         (qparts, q_used, cparts, c_used, True),
         (cparts, c_used, qparts, q_used, False),
     ):
-        for x, y in zip(side_a, side_a[1:], strict=False):
+        for x, y in pairwise(side_a):
             if x.index in used_a or y.index in used_a:
                 continue
             combined = x.latin + y.latin

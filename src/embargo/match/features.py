@@ -93,14 +93,24 @@ def birth_date_feature(query: Query, entity: Entity, w: Weights) -> FeatureResul
     kind, q, c = best
     listed = ", ".join(d.text for d in c_dates)
     if kind == "exact":
-        return FeatureResult("birth_date", w.dob_exact, f"birth date {q.iso} matches the listed {c.text}")
+        return FeatureResult(
+            "birth_date", w.dob_exact, f"birth date {q.iso} matches the listed {c.text}"
+        )
     if kind == "month":
-        return FeatureResult("birth_date", w.dob_month, f"birth date {q.iso} agrees with the listed {c.text}")
+        return FeatureResult(
+            "birth_date", w.dob_month, f"birth date {q.iso} agrees with the listed {c.text}"
+        )
     if kind == "year":
-        return FeatureResult("birth_date", w.dob_year, f"birth year {q.year} agrees with the listed {c.text}")
+        return FeatureResult(
+            "birth_date", w.dob_year, f"birth year {q.year} agrees with the listed {c.text}"
+        )
     if kind == "near":
-        return FeatureResult("birth_date", w.dob_near, f"birth date {q.iso} is close to the listed {listed}")
-    return FeatureResult("birth_date", w.dob_conflict, f"birth date {q.iso} conflicts with the listed {listed}")
+        return FeatureResult(
+            "birth_date", w.dob_near, f"birth date {q.iso} is close to the listed {listed}"
+        )
+    return FeatureResult(
+        "birth_date", w.dob_conflict, f"birth date {q.iso} conflicts with the listed {listed}"
+    )
 
 
 def country_feature(query: Query, entity: Entity, w: Weights) -> FeatureResult | None:
@@ -111,7 +121,9 @@ def country_feature(query: Query, entity: Entity, w: Weights) -> FeatureResult |
         return None
     shared = [c for c in query.countries if c in listed]
     if shared:
-        return FeatureResult("country", w.country_match, f"country {', '.join(shared)} is linked to the listed party")
+        return FeatureResult(
+            "country", w.country_match, f"country {', '.join(shared)} is linked to the listed party"
+        )
     return FeatureResult(
         "country",
         w.country_conflict,
@@ -122,21 +134,31 @@ def country_feature(query: Query, entity: Entity, w: Weights) -> FeatureResult |
 def identifier_feature(query: Query, entity: Entity, w: Weights) -> FeatureResult | None:
     if not query.identifiers or not entity.identifiers:
         return None
-    listed = {normalize_id(i.value): i for i in entity.identifiers if len(normalize_id(i.value)) >= 4}
+    listed = {
+        normalize_id(i.value): i for i in entity.identifiers if len(normalize_id(i.value)) >= 4
+    }
     for value in query.identifiers:
         key = normalize_id(value)
         if key in listed:
             ident = listed[key]
             label = ident.label or ident.type.value
-            return FeatureResult("identifier", w.id_match, f"identifier {value} is the listed {label} {ident.value}")
+            return FeatureResult(
+                "identifier", w.id_match, f"identifier {value} is the listed {label} {ident.value}"
+            )
     return FeatureResult(
-        "identifier", w.id_conflict, "identifiers given do not match any of the listed party's identifiers"
+        "identifier",
+        w.id_conflict,
+        "identifiers given do not match any of the listed party's identifiers",
     )
 
 
 def gender_feature(query: Query, entity: Entity, w: Weights) -> FeatureResult | None:
     if query.gender and entity.gender and query.gender != entity.gender:
-        return FeatureResult("gender", w.gender_conflict, f"gender {query.gender} differs from the listed {entity.gender}")
+        return FeatureResult(
+            "gender",
+            w.gender_conflict,
+            f"gender {query.gender} differs from the listed {entity.gender}",
+        )
     return None
 
 

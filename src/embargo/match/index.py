@@ -12,10 +12,12 @@ the best-scoring entities go on to full comparison. Keys shared by too many name
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 import pickle
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 from embargo.match.names import LEGAL, STOP, TITLE, NameForm, analyze
@@ -47,7 +49,7 @@ def name_keys(form: NameForm) -> set[str]:
         for sym in p.symbols:
             if sym.startswith(("NAME:", "NICK:")):
                 keys.add("y" + sym)
-    for x, y in zip(parts, parts[1:], strict=False):
+    for x, y in pairwise(parts):
         keys.add("t" + x.latin + y.latin)
     if form.compact:
         keys.add("c" + form.compact)
@@ -88,6 +90,14 @@ class MatchIndex:
         total = max(len(self.name_forms), 1)
         self.key_weight = {k: math.log((total + 1) / (len(v) + 0.5)) for k, v in postings.items()}
         self.common_df = max(500, total // 50)
+        # Each name's total key weight, to rank hits like a cosine similarity so that long
+        # names do not win just by having more keys.
+        norms = [0.0] * len(self.name_forms)
+        for key, posting in postings.items():
+            w = self.key_weight[key]
+            for ni in posting:
+                norms[ni] += w * w
+        self.name_norm = [math.sqrt(n) or 1.0 for n in norms]
 
     def __len__(self) -> int:
         return len(self.entities)
@@ -138,29 +148,39 @@ class MatchIndex:
         *,
         limit: int = 30,
         allowed: Sequence[bool] | None = None,
+        cutoff: float = 0.0,
     ) -> list[Candidate]:
-        """The entities whose names share the most (and rarest) keys with the query."""
+        """The entities whose names share the most (and rarest) keys with the query.
+
+        ``cutoff`` drops candidates whose key overlap is below that fraction of the best
+        candidate's: with a clear leader, distant also-rans are not worth scoring.
+        """
         keys: set[str] = set()
         for form in query_forms:
             keys |= name_keys(form)
         hits = [(k, self.postings[k]) for k in keys if k in self.postings]
         if not hits:
             return []
+        # Common keys only when the query has nothing rarer (a query of common words).
         rare = [h for h in hits if len(h[1]) <= self.common_df]
-        if rare:
-            hits = rare
-        else:
-            hits = sorted(hits, key=lambda h: len(h[1]))[:2]
+        hits = rare or sorted(hits, key=lambda h: len(h[1]))[:2]
         acc: dict[int, float] = {}
         get = acc.get
         weight = self.key_weight
         for key, posting in hits:
-            w = weight[key]
+            w = weight[key] ** 2
             for ni in posting:
                 acc[ni] = get(ni, 0.0) + w
+        norm = self.name_norm
+        ranked = heapq.nlargest(limit * 4, ((v / norm[ni], ni) for ni, v in acc.items()))
+        if not ranked:
+            return []
+        floor = ranked[0][0] * cutoff
         by_entity: dict[int, Candidate] = {}
         owner = self.name_owner
-        for ni, score in sorted(acc.items(), key=lambda kv: -kv[1]):
+        for score, ni in ranked:
+            if score < floor:
+                break
             ei = owner[ni]
             if allowed is not None and not allowed[ei]:
                 continue

@@ -84,6 +84,7 @@ class NameEvidence:
     score: float
     parts: tuple[PartMatch, ...]
     conflict: bool
+    candidate_coverage: float = 1.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -218,6 +219,7 @@ def score_entity(
         score=name_score.score,
         parts=name_score.parts,
         conflict=name_score.conflict,
+        candidate_coverage=name_score.candidate_coverage,
     )
     summary = _summary(evidence, features, score, limit)
     return Match(
@@ -229,7 +231,9 @@ def score_entity(
     )
 
 
-def _summary(name: NameEvidence, features: Sequence[FeatureResult], score: float, limit: float) -> str:
+def _summary(
+    name: NameEvidence, features: Sequence[FeatureResult], score: float, limit: float
+) -> str:
     how = sorted({p.how for p in name.parts if p.query and p.candidate and p.score > 0})
     bits = [f"{name.query_name!r} ~ {name.matched_name!r} ({name.kind.value} name"]
     if name.script:

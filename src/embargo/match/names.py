@@ -47,18 +47,122 @@ _RIGOUR_TAGS = {
 # Honorifics and religious or military titles that rigour keeps as name parts; they say
 # nothing about identity, so they weigh almost nothing.
 TITLES = frozenset(
-    """sheikh shaikh shaykh sheik haji hajji hadji mullah mulla maulvi mawlawi maulana mawlana
-    qari imam ayatollah hojatoleslam sayyid sayed syed sayyed emir amir prince princess king
-    general gen colonel col major maj captain capt lieutenant lt commander admiral brigadier
-    dr doctor prof professor mr mrs ms miss sir lord lady dame hon honourable honorable rev
-    reverend father brother sister engineer eng ing dipl abu umm""".split()
+    [
+        "sheikh",
+        "shaikh",
+        "shaykh",
+        "sheik",
+        "haji",
+        "hajji",
+        "hadji",
+        "mullah",
+        "mulla",
+        "maulvi",
+        "mawlawi",
+        "maulana",
+        "mawlana",
+        "qari",
+        "imam",
+        "ayatollah",
+        "hojatoleslam",
+        "sayyid",
+        "sayed",
+        "syed",
+        "sayyed",
+        "emir",
+        "amir",
+        "prince",
+        "princess",
+        "king",
+        "general",
+        "gen",
+        "colonel",
+        "col",
+        "major",
+        "maj",
+        "captain",
+        "capt",
+        "lieutenant",
+        "lt",
+        "commander",
+        "admiral",
+        "brigadier",
+        "dr",
+        "doctor",
+        "prof",
+        "professor",
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "sir",
+        "lord",
+        "lady",
+        "dame",
+        "hon",
+        "honourable",
+        "honorable",
+        "rev",
+        "reverend",
+        "father",
+        "brother",
+        "sister",
+        "engineer",
+        "eng",
+        "ing",
+        "dipl",
+        "abu",
+        "umm",
+    ]
 )
 # "abu"/"umm" (father/mother of) are kunya markers; they carry little identity on their own.
 PARTICLES = frozenset(
-    """al el ul ur ad ud as ash at ath az ibn bin ben bint binti ould ait van von der den de
-    del della di da dos das do du le la les y e und and of the""".split()
+    [
+        "al",
+        "el",
+        "ul",
+        "ur",
+        "ad",
+        "ud",
+        "as",
+        "ash",
+        "at",
+        "ath",
+        "az",
+        "ibn",
+        "bin",
+        "ben",
+        "bint",
+        "binti",
+        "ould",
+        "ait",
+        "van",
+        "von",
+        "der",
+        "den",
+        "de",
+        "del",
+        "della",
+        "di",
+        "da",
+        "dos",
+        "das",
+        "do",
+        "du",
+        "le",
+        "la",
+        "les",
+        "y",
+        "e",
+        "und",
+        "and",
+        "of",
+        "the",
+    ]
 )
-_PATRONYMIC = re.compile(r"(ovich|evich|ovych|evych|ovna|evna|ichna|ogly|oglu|uly|kyzy|qizi|ovic|evic)$")
+_PATRONYMIC = re.compile(
+    r"(ovich|evich|ovych|evych|ovna|evna|ichna|ogly|oglu|uly|kyzy|qizi|ovic|evic)$"
+)
 
 _ABJAD = re.compile("[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 _DENSE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
@@ -77,7 +181,16 @@ class Part:
     """One token of a name, with everything the comparison needs precomputed."""
 
     __slots__ = (
-        "abjad", "dense", "index", "latin", "phon", "skel", "symbols", "tag", "text", "weight"
+        "abjad",
+        "dense",
+        "index",
+        "latin",
+        "phon",
+        "skel",
+        "symbols",
+        "tag",
+        "text",
+        "weight",
     )
 
     def __init__(
@@ -126,9 +239,7 @@ class NameForm:
         self.person = person
         self.lang = lang
         self.compact = "".join(p.latin for p in parts if p.tag != LEGAL)
-        self.legal = frozenset(
-            s for p in parts if p.tag == LEGAL for s in (p.symbols or {p.latin})
-        )
+        self.legal = frozenset(s for p in parts if p.tag == LEGAL for s in (p.symbols or {p.latin}))
 
     @property
     def weight(self) -> float:

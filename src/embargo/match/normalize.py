@@ -31,20 +31,85 @@ _INVISIBLE = re.compile(
 # holds Latin letters: a whole Cyrillic word is a real Cyrillic name and is transliterated.
 _HOMOGLYPHS = str.maketrans(
     {
-        "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o",
-        "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j",
-        "ѕ": "s", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ɡ": "g",
-        "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
-        "С": "C", "Т": "T", "У": "Y", "Х": "X", "І": "I", "Ј": "J", "Ѕ": "S",
-        "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p",
-        "τ": "t", "υ": "u", "χ": "x", "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H",
-        "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y",
+        "а": "a",
+        "в": "b",
+        "е": "e",
+        "ё": "e",
+        "к": "k",
+        "м": "m",
+        "н": "h",
+        "о": "o",
+        "р": "p",
+        "с": "c",
+        "т": "t",
+        "у": "y",
+        "х": "x",
+        "і": "i",
+        "ї": "i",
+        "ј": "j",
+        "ѕ": "s",
+        "ԁ": "d",
+        "ԛ": "q",
+        "ԝ": "w",
+        "ɡ": "g",
+        "А": "A",
+        "В": "B",
+        "Е": "E",
+        "К": "K",
+        "М": "M",
+        "Н": "H",
+        "О": "O",
+        "Р": "P",
+        "С": "C",
+        "Т": "T",
+        "У": "Y",
+        "Х": "X",
+        "І": "I",
+        "Ј": "J",
+        "Ѕ": "S",
+        "α": "a",
+        "β": "b",
+        "ε": "e",
+        "ι": "i",
+        "κ": "k",
+        "ν": "v",
+        "ο": "o",
+        "ρ": "p",
+        "τ": "t",
+        "υ": "u",
+        "χ": "x",
+        "Α": "A",
+        "Β": "B",
+        "Ε": "E",
+        "Ζ": "Z",
+        "Η": "H",
+        "Ι": "I",
+        "Κ": "K",
+        "Μ": "M",
+        "Ν": "N",
+        "Ο": "O",
+        "Ρ": "P",
+        "Τ": "T",
+        "Υ": "Y",
         "Χ": "X",
     }
 )
 # Digits and symbols standing in for letters ("R0S0B0R0NEXP0RT", "$ergei", "@li").
-_LEETSPEAK = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t",
-                            "8": "b", "@": "a", "$": "s", "|": "l", "!": "i"})
+_LEETSPEAK = str.maketrans(
+    {
+        "0": "o",
+        "1": "l",
+        "3": "e",
+        "4": "a",
+        "5": "s",
+        "7": "t",
+        "8": "b",
+        "@": "a",
+        "$": "s",
+        "|": "l",
+        "!": "i",
+    }
+)
 _WORD = re.compile(r"[^\s,;/()\[\]{}\"“”„«»]+")
 _LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _OTHER_LETTER = re.compile(r"[\u0370-\u03ff\u0400-\u04ff]")
@@ -59,9 +124,9 @@ def _fix_word(match: re.Match[str]) -> str:
     digits = len(_DIGIT.findall(word))
     # A word that is mostly letters with a few digits or symbols inside is a disguised word;
     # a word that is mostly digits is a number ("Trust 2004-1", "Brigade 44") and is kept.
-    if digits and latin >= 2 and latin > digits and not re.fullmatch(r"\d+[a-z]{1,2}", word, re.I):
-        word = word.translate(_LEETSPEAK)
-    elif latin >= 2 and any(c in word for c in "@$|!"):
+    if (
+        digits and latin >= 2 and latin > digits and not re.fullmatch(r"\d+[a-z]{1,2}", word, re.I)
+    ) or (latin >= 2 and any(c in word for c in "@$|!")):
         word = word.translate(_LEETSPEAK)
     return word
 
@@ -77,16 +142,73 @@ _ICU = icu.Transliterator.createInstance("Any-Latin; Latin-ASCII")
 
 # Khmer: ICU has no Khmer-Latin transform; a compact romanisation close to UNGEGN usage.
 _KHMER_CONSONANTS = {
-    "ក": "k", "ខ": "kh", "គ": "k", "ឃ": "kh", "ង": "ng", "ច": "ch", "ឆ": "chh", "ជ": "ch",
-    "ឈ": "chh", "ញ": "nh", "ដ": "d", "ឋ": "th", "ឌ": "d", "ឍ": "th", "ណ": "n", "ត": "t",
-    "ថ": "th", "ទ": "t", "ធ": "th", "ន": "n", "ប": "b", "ផ": "ph", "ព": "p", "ភ": "ph",
-    "ម": "m", "យ": "y", "រ": "r", "ល": "l", "វ": "v", "ស": "s", "ហ": "h", "ឡ": "l", "អ": "",
+    "ក": "k",
+    "ខ": "kh",
+    "គ": "k",
+    "ឃ": "kh",
+    "ង": "ng",
+    "ច": "ch",
+    "ឆ": "chh",
+    "ជ": "ch",
+    "ឈ": "chh",
+    "ញ": "nh",
+    "ដ": "d",
+    "ឋ": "th",
+    "ឌ": "d",
+    "ឍ": "th",
+    "ណ": "n",
+    "ត": "t",
+    "ថ": "th",
+    "ទ": "t",
+    "ធ": "th",
+    "ន": "n",
+    "ប": "b",
+    "ផ": "ph",
+    "ព": "p",
+    "ភ": "ph",
+    "ម": "m",
+    "យ": "y",
+    "រ": "r",
+    "ល": "l",
+    "វ": "v",
+    "ស": "s",
+    "ហ": "h",
+    "ឡ": "l",
+    "អ": "",
 }
 _KHMER_VOWELS = {
-    "ា": "a", "ិ": "e", "ី": "ei", "ឹ": "oe", "ឺ": "eu", "ុ": "o", "ូ": "ou", "ួ": "uo",
-    "ើ": "aeu", "ឿ": "oea", "ៀ": "ie", "េ": "e", "ែ": "ae", "ៃ": "ai", "ោ": "ao", "ៅ": "au",
-    "ំ": "m", "ះ": "h", "ៈ": "", "ឥ": "e", "ឦ": "ei", "ឧ": "o", "ឩ": "ou", "ឪ": "au",
-    "ឫ": "rue", "ឬ": "rue", "ឭ": "lue", "ឮ": "lue", "ឯ": "ae", "ឰ": "ai", "ឱ": "ao", "ឳ": "au",
+    "ា": "a",
+    "ិ": "e",
+    "ី": "ei",
+    "ឹ": "oe",
+    "ឺ": "eu",
+    "ុ": "o",
+    "ូ": "ou",
+    "ួ": "uo",
+    "ើ": "aeu",
+    "ឿ": "oea",
+    "ៀ": "ie",
+    "េ": "e",
+    "ែ": "ae",
+    "ៃ": "ai",
+    "ោ": "ao",
+    "ៅ": "au",
+    "ំ": "m",
+    "ះ": "h",
+    "ៈ": "",
+    "ឥ": "e",
+    "ឦ": "ei",
+    "ឧ": "o",
+    "ឩ": "ou",
+    "ឪ": "au",
+    "ឫ": "rue",
+    "ឬ": "rue",
+    "ឭ": "lue",
+    "ឮ": "lue",
+    "ឯ": "ae",
+    "ឰ": "ai",
+    "ឱ": "ao",
+    "ឳ": "au",
 }
 _KHMER_SIGNS = set("៉៊់៌៍៎៏័៑្ៗ៓។៕")
 
@@ -109,9 +231,7 @@ def _khmer_to_latin(text: str) -> str:
                 and prev != "្"
                 and i + 1 < len(chars)
                 and not (i + 2 >= len(chars))
-            ):
-                out.append("o")
-            elif following in _KHMER_CONSONANTS and prev not in _KHMER_CONSONANTS:
+            ) or (following in _KHMER_CONSONANTS and prev not in _KHMER_CONSONANTS):
                 out.append("o")
         elif ch in _KHMER_VOWELS:
             out.append(_KHMER_VOWELS[ch])
@@ -137,7 +257,7 @@ def latinize(text: str) -> str:
     if "?" in out or _NON_ASCII.search(out):
         out = _ICU.transliterate(text)
     out = unicodedata.normalize("NFKD", out)
-    out = "".join(c for c in out if c.isascii() and (c.isalnum() or c in " -'"))
+    out = "".join(c for c in out if c.isascii() and (c.isalnum() or c == " "))
     return out.lower().strip()
 
 
@@ -157,7 +277,9 @@ def skeleton(latin: str) -> str:
     return _DOUBLES.sub(r"\1", head + tail) if head not in "aeiouy" else _DOUBLES.sub(r"\1", tail)
 
 
-_LOOSE = str.maketrans({"z": "s", "q": "k", "c": "k", "v": "f", "w": "f", "p": "b", "j": "g", "x": "ks"})
+_LOOSE = str.maketrans(
+    {"z": "s", "q": "k", "c": "k", "v": "f", "w": "f", "p": "b", "j": "g", "x": "ks"}
+)
 
 
 @lru_cache(maxsize=65536)

@@ -108,7 +108,9 @@ def parse_query(data: object) -> Query:
     props = data.get("properties", {})
     if not isinstance(props, Mapping):
         raise QueryError("properties: must be an object mapping property names to lists")
-    names = [n for key in ("name", "alias", "previousName", "weakAlias") for n in _values(props, key)]
+    names = [
+        n for key in ("name", "alias", "previousName", "weakAlias") for n in _values(props, key)
+    ]
     first, last = _values(props, "firstName"), _values(props, "lastName")
     middle = _values(props, "middleName") + _values(props, "fatherName")
     if first or last:
@@ -125,7 +127,9 @@ def parse_query(data: object) -> Query:
     for text in _values(props, "birthDate"):
         bd = parse_birth_date(text)
         if bd is None or bd.year is None:
-            raise QueryError(f"properties.birthDate: {text!r} is not a date (use YYYY-MM-DD or YYYY)")
+            raise QueryError(
+                f"properties.birthDate: {text!r} is not a date (use YYYY-MM-DD or YYYY)"
+            )
         birth_dates.append(bd)
     countries: list[str] = []
     for key in COUNTRY_PROPS:
