@@ -26,6 +26,9 @@ from embargo.model import (
     Relation,
     Schema,
 )
+from embargo.match.matcher import Explanation, Match
+from embargo.match.query import Query, parse_query
+from embargo.screening import Comparison, Screener
 from embargo.settings import Settings
 from embargo.store import ListVersion, Store
 
@@ -34,25 +37,31 @@ __version__ = "0.1.0"
 __all__ = [
     "Address",
     "BirthDate",
+    "Comparison",
     "ConfigError",
     "EmbargoError",
     "Entity",
+    "Explanation",
     "FetchError",
     "IdType",
     "Identifier",
     "ListVersion",
     "Listing",
+    "Match",
     "Measure",
     "Name",
     "NameKind",
     "NotFoundError",
     "ParseError",
+    "Query",
     "QueryError",
     "Relation",
     "Schema",
+    "Screener",
     "Settings",
     "SourceError",
     "Store",
     "StoreError",
     "__version__",
+    "parse_query",
 ]

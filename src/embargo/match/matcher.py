@@ -31,7 +31,7 @@ class Algorithm:
     name_midpoint: float = 0.62
     name_slope: float = 12.0
     # Matching only a weak (low-quality) alias, which publishers warn against relying on.
-    weak_alias: float = -1.0
+    weak_alias: float = -4.0
     threshold: float = 0.7  # the documented default decision threshold
     weights: Weights = field(default_factory=Weights)
 

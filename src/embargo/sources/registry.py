@@ -133,6 +133,9 @@ _FORMAT_MODULES = (
     "un_sc",
     "uk_ofsi",
     "uk_fcdo",
+    "us_csl",
+    "ftm",
+    "opensanctions",
 )
 
 
