@@ -13,6 +13,8 @@ from embargo.errors import (
     SourceError,
     StoreError,
 )
+from embargo.match.matcher import Explanation, Match
+from embargo.match.query import Query, parse_query
 from embargo.model import (
     Address,
     BirthDate,
@@ -26,8 +28,6 @@ from embargo.model import (
     Relation,
     Schema,
 )
-from embargo.match.matcher import Explanation, Match
-from embargo.match.query import Query, parse_query
 from embargo.screening import Comparison, Screener
 from embargo.settings import Settings
 from embargo.store import ListVersion, Store
