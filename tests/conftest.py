@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from embargo.model import Entity
+from embargo.screening import Screener
 from embargo.settings import Settings
 from embargo.store import Store
 
@@ -96,3 +98,23 @@ def store(store_url: str) -> Iterator[Store]:
 @pytest.fixture
 def settings(tmp_path: Path, store_url: str) -> Settings:
     return Settings(data_dir=tmp_path / "data", database_url=store_url)
+
+
+@pytest.fixture(scope="session")
+def real_entities(official: Path) -> list[Entity]:
+    """The SDN, consolidated, EU and UK OFSI lists as published (parsed once per session)."""
+    from embargo.update import discover, parse_input
+
+    entities: list[Entity] = []
+    settings = Settings()
+    for folder in ("ofac_sdn_xml", "ofac_enhanced_xml", "eu_fsf_xml_1_1", "uk_ofsi_conlist"):
+        for inp in discover(official / folder)[0]:
+            entities.extend(parse_input(inp, settings)[0])
+    return entities
+
+
+@pytest.fixture(scope="session")
+def real_screener(real_entities: list[Entity]) -> Screener:
+    from embargo.screening import Screener
+
+    return Screener.from_entities(real_entities)

@@ -73,7 +73,7 @@ def errors_exit() -> Iterator[None]:
     try:
         yield
     except EmbargoError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
 
 
