@@ -34,6 +34,16 @@ console = Console(stderr=False)
 err_console = Console(stderr=True)
 
 
+def cli_actor() -> str:
+    """Who is acting, for the audit log: the operating-system user running the command."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):
+        return "cli:unknown"
+
+
 class Context:
     def __init__(self, db: str | None) -> None:
         self.settings = Settings.from_env(database_url=db)
@@ -478,6 +488,73 @@ _EXPORTERS: dict[str, Callable[[Iterator[Entity], TextIO], int]] = {
     "ftm": _export_ftm,
     "csv": _export_csv,
 }
+
+
+@main.group()
+def audit() -> None:
+    """The hash-chained audit log: verify it, read it."""
+
+
+@audit.command("verify")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def audit_verify(obj: Context, as_json: bool) -> None:
+    """Check that no audit record was edited, deleted or reordered. Exit code 1 if one was."""
+    result = obj.store.verify_audit()
+    if as_json:
+        emit_json(result.to_dict())
+    elif result.ok:
+        console.print(
+            f"[green]audit log intact[/]: {result.records:,} records, chain verified.",
+            highlight=False,
+        )
+    else:
+        console.print(
+            f"[bold red]audit log TAMPERED[/]: {len(result.problems)} problem(s) in "
+            f"{result.records:,} records",
+            highlight=False,
+        )
+        for problem in result.problems:
+            console.print(f"  {problem}", highlight=False)
+    sys.exit(0 if result.ok else 1)
+
+
+@audit.command("log")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
+@click.option("--action", help="Only this action (e.g. list.load, screen).")
+@click.option("--actor", help="Only this actor.")
+@click.option("--subject", help="Only this subject id.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def audit_log(
+    obj: Context,
+    limit: int,
+    action: str | None,
+    actor: str | None,
+    subject: str | None,
+    as_json: bool,
+) -> None:
+    """The newest audit records, newest first."""
+    rows = obj.store.audit_records(
+        limit=limit, action=action, actor=actor, subject_id=subject, newest_first=True
+    )
+    if as_json:
+        emit_json([r.to_dict() for r in rows])
+        return
+    table = Table(title="Audit log")
+    for col in ("id", "at", "actor", "action", "subject", "details"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        details = ", ".join(f"{k}={v}" for k, v in r.details.items() if v not in (None, "", []))
+        table.add_row(
+            str(r.id),
+            r.at.isoformat(timespec="seconds"),
+            r.actor,
+            r.action,
+            f"{r.subject_type} {r.subject_id}",
+            details[:200],
+        )
+    console.print(table)
 
 
 def _query_dict(

@@ -8,6 +8,8 @@
 | EMBARGO_FETCH_TIMEOUT          | 60 (seconds per request)                     |
 | EMBARGO_FETCH_RETRIES          | 3                                            |
 | EMBARGO_STALE_DAYS             | 7 (a list older than this is flagged stale)  |
+| EMBARGO_MIRROR_URL             | unset: fetch from the publishers; set: fetch |
+|                                | <mirror>/<source>/<file name> instead        |
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class Settings:
     fetch_timeout: float = 60.0
     fetch_retries: int = 3
     stale_days: int = 7
+    mirror_url: str | None = None
 
     @property
     def db_url(self) -> str:
@@ -61,6 +64,7 @@ class Settings:
             fetch_timeout=float(_env_int("EMBARGO_FETCH_TIMEOUT", 60)),
             fetch_retries=_env_int("EMBARGO_FETCH_RETRIES", 3),
             stale_days=_env_int("EMBARGO_STALE_DAYS", 7),
+            mirror_url=os.environ.get("EMBARGO_MIRROR_URL") or None,
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **clean) if clean else settings  # type: ignore[arg-type]

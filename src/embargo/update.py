@@ -6,6 +6,7 @@ truncated, malformed or oversized file never becomes (part of) the active versio
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from embargo.sources.base import (
     content_hash,
     read_head,
 )
-from embargo.sources.registry import SOURCES, formats, get_format, get_source
+from embargo.sources.registry import SOURCES, Download, formats, get_format, get_source
 from embargo.store import SaveResult, Store
 
 Progress = Callable[[str, int], None]  # (file label, entities read so far)
@@ -193,6 +194,7 @@ def load_input(
     *,
     origin: str | None = None,
     progress: Progress | None = None,
+    actor: str = "system",
 ) -> LoadOutcome:
     """Parse one list file and store it as a version of its source. Never raises for bad data."""
     outcome = LoadOutcome(str(inp.path), inp.source, inp.format.name, "failed", "")
@@ -213,9 +215,19 @@ def load_input(
                 "warnings": report.warnings,
             },
             entities=entities,
+            actor=actor,
         )
     except EmbargoError as exc:
         outcome.message = f"{exc} — nothing was stored; the active version is unchanged"
+        # If the store itself failed, the outcome already says what went wrong.
+        with contextlib.suppress(EmbargoError):
+            store.audit(
+                "list.load_failed",
+                "source",
+                inp.source,
+                {"path": str(inp.path), "format": inp.format.name, "error": str(exc)},
+                actor=actor,
+            )
         return outcome
     outcome.version_id = result.version.id
     outcome.entities = len(entities)
@@ -240,12 +252,13 @@ def load_path(
     format: str | None = None,
     source: str | None = None,
     progress: Progress | None = None,
+    actor: str = "system",
 ) -> UpdateReport:
     """``embargo update --from PATH``: load a file, or every list file in a folder."""
     inputs, ignored = discover(path, format=format, source=source)
     report = UpdateReport(ignored=ignored)
     for inp in inputs:
-        report.outcomes.append(load_input(store, inp, settings, progress=progress))
+        report.outcomes.append(load_input(store, inp, settings, progress=progress, actor=actor))
     return report
 
 
@@ -256,6 +269,7 @@ def update_sources(
     *,
     progress: Progress | None = None,
     download_progress: Callable[[str, int, int | None], None] | None = None,
+    actor: str = "system",
 ) -> UpdateReport:
     """``embargo update``: download each source's current file(s) and load what changed."""
     from embargo.sources.fetch import CacheEntry, fetch
@@ -265,12 +279,13 @@ def update_sources(
     downloads = settings.data_dir / "downloads"
     for spec in chosen:
         for dl in spec.downloads:
+            url = download_url(settings, spec.name, dl)
             dest = downloads / spec.name / dl.filename
             dest.parent.mkdir(parents=True, exist_ok=True)
-            cached = store.get_fetch_cache(dl.url) if dest.exists() else None
+            cached = store.get_fetch_cache(url) if dest.exists() else None
             try:
                 result = fetch(
-                    dl.url,
+                    url,
                     dest,
                     cache=CacheEntry(
                         cached.url, cached.etag, cached.last_modified, cached.sha256, cached.size
@@ -280,12 +295,19 @@ def update_sources(
                     max_bytes=settings.max_download_bytes,
                     timeout=settings.fetch_timeout,
                     retries=settings.fetch_retries,
-                    progress=_bind_progress(download_progress, dl.url),
+                    progress=_bind_progress(download_progress, url),
                 )
             except EmbargoError as exc:
+                store.audit(
+                    "list.fetch_failed",
+                    "source",
+                    spec.name,
+                    {"url": url, "error": str(exc)},
+                    actor=actor,
+                )
                 report.outcomes.append(
                     LoadOutcome(
-                        dl.url,
+                        url,
                         spec.name,
                         dl.format,
                         "failed",
@@ -296,7 +318,7 @@ def update_sources(
             if result.not_modified and store.active_version(spec.name) is not None:
                 report.outcomes.append(
                     LoadOutcome(
-                        dl.url,
+                        url,
                         spec.name,
                         dl.format,
                         "not-modified",
@@ -305,17 +327,25 @@ def update_sources(
                 )
                 continue
             inp = ListInput(dest, get_format(dl.format), spec.name)
-            outcome = load_input(store, inp, settings, origin=dl.url, progress=progress)
+            outcome = load_input(store, inp, settings, origin=url, progress=progress, actor=actor)
             if outcome.ok and result.sha256 and result.size is not None:
                 from embargo.store.store import FetchCacheRow
 
                 store.put_fetch_cache(
                     FetchCacheRow(
-                        dl.url, result.etag, result.last_modified, result.sha256, result.size
+                        url, result.etag, result.last_modified, result.sha256, result.size
                     )
                 )
             report.outcomes.append(outcome)
     return report
+
+
+def download_url(settings: Settings, source: str, dl: Download) -> str:
+    """The publisher's URL, or the same file on the organisation's mirror when one is set
+    (``EMBARGO_MIRROR_URL``), for networks that may not reach the publishers directly."""
+    if settings.mirror_url:
+        return f"{settings.mirror_url.rstrip('/')}/{source}/{dl.filename}"
+    return dl.url
 
 
 def _bind_progress(

@@ -78,12 +78,14 @@ def read_root(path: Path, expected: str) -> str:
             while chunk := fh.read(64 * 1024):
                 parser.feed(chunk)
                 for _event, el in parser.read_events():
+                    if not isinstance(el, etree._Element):
+                        continue
                     ns, _, local = str(el.tag).rpartition("}")
                     if local != expected:
                         raise ParseError(
                             path,
                             f"root element is <{local}>, expected <{expected}>",
-                            line=el.sourceline,
+                            line=_line(el),
                             element=local,
                         )
                     return ns + "}" if ns else ""
@@ -918,3 +920,8 @@ FORMAT = FormatSpec(
     parse=parse,
     extensions=(".xml",),
 )
+
+
+def _line(el: etree._Element) -> int | None:
+    line = el.sourceline
+    return line if isinstance(line, int) else None

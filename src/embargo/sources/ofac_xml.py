@@ -247,7 +247,7 @@ def _check_root(path: Path, root: etree._Element | None) -> None:
         raise ParseError(
             path,
             f"root element is <{name}>, expected <sdnList>",
-            line=root.sourceline if root is not None else None,
+            line=root.sourceline if root is not None and isinstance(root.sourceline, int) else None,
         )
 
 

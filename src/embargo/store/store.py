@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from embargo.errors import NotFoundError, StoreError
 from embargo.model import Entity, entity_from_json, entity_to_json
+from embargo.store import audit as auditlog
 from embargo.store.tables import (
     active_versions,
     entity_blobs,
@@ -173,6 +174,34 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    # -- audit ---------------------------------------------------------------------------
+
+    def audit(
+        self,
+        action: str,
+        subject_type: str,
+        subject_id: str,
+        details: dict[str, Any] | None = None,
+        *,
+        actor: str = "system",
+    ) -> auditlog.AuditRecord:
+        """Append one audit record in its own transaction."""
+        with self.engine.begin() as conn:
+            return auditlog.append(
+                conn,
+                actor=actor,
+                action=action,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                details=details,
+            )
+
+    def audit_records(self, **filters: Any) -> list[auditlog.AuditRecord]:
+        return auditlog.records(self.engine, **filters)
+
+    def verify_audit(self) -> auditlog.VerifyResult:
+        return auditlog.verify(self.engine)
+
     def _insert_ignore(self, table: Any) -> Any:
         if self.dialect == "postgresql":
             return postgresql.insert(table).on_conflict_do_nothing()
@@ -191,6 +220,7 @@ class Store:
         report: dict[str, Any],
         entities: Sequence[Entity],
         activate: bool | None = None,
+        actor: str = "system",
     ) -> SaveResult:
         """Store a parsed list as a new version, atomically.
 
@@ -207,6 +237,14 @@ class Store:
             ).first()
             if existing is not None:
                 version = _row_version(existing)
+                auditlog.append(
+                    conn,
+                    actor=actor,
+                    action="list.unchanged",
+                    subject_type="list_version",
+                    subject_id=str(version.id),
+                    details={"source": source, "content_hash": content_hash, "origin": origin},
+                )
                 return SaveResult(
                     version,
                     False,
@@ -290,6 +328,23 @@ class Store:
                     f"{current.id} ({current.publisher_date})"
                 )
             row = conn.execute(select(list_versions).where(list_versions.c.id == version_id)).one()
+            auditlog.append(
+                conn,
+                actor=actor,
+                action="list.load",
+                subject_type="list_version",
+                subject_id=str(version_id),
+                details={
+                    "source": source,
+                    "format": format,
+                    "publisher_date": publisher_date,
+                    "content_hash": content_hash,
+                    "entities": len(entities),
+                    "skipped": len(report.get("skipped", [])),
+                    "activated": bool(should_activate),
+                    "origin": origin,
+                },
+            )
         return SaveResult(_row_version(row), True, bool(should_activate), message)
 
     def _insert_blobs(self, conn: Connection, blobs: dict[str, bytes]) -> None:
