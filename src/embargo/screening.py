@@ -20,6 +20,7 @@ from embargo.match.matcher import (
     Algorithm,
     Explanation,
     Match,
+    NameMemo,
     get_algorithm,
     score_entity,
 )
@@ -157,12 +158,13 @@ class Screener:
         allowed = self._allowed(sources, exclude_sources, exclude_schemas)
         found: list[Match] = []
         index = self.index
+        memo: NameMemo = {}
         for cand in index.candidates(
             forms, limit=max(candidates, limit), allowed=allowed, cutoff=cutoff
         ):
             entity = index.entities[cand.entity]
             names = [index.name_forms[ni] for ni in cand.names]
-            match = score_entity(self.algorithm, q, forms, entity, names, threshold)
+            match = score_entity(self.algorithm, q, forms, entity, names, threshold, memo)
             if match is not None:
                 found.append(match)
         found.sort(key=lambda m: (-m.score, m.entity_id))

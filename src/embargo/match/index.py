@@ -12,13 +12,15 @@ the best-scoring entities go on to full comparison. Keys shared by too many name
 from __future__ import annotations
 
 import hashlib
-import heapq
 import math
 import pickle
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
 
 from embargo.match.names import LEGAL, STOP, TITLE, NameForm, analyze
 from embargo.match.normalize import loose_skeleton
@@ -86,18 +88,24 @@ class MatchIndex:
                 self.name_owner.append(ei)
                 for key in name_keys(form):
                     postings.setdefault(key, []).append(ni)
-        self.postings = postings
         total = max(len(self.name_forms), 1)
         self.key_weight = {k: math.log((total + 1) / (len(v) + 0.5)) for k, v in postings.items()}
+        # Postings as sorted integer arrays: accumulation and membership tests run in numpy.
+        self.postings: dict[str, npt.NDArray[np.int32]] = {
+            k: np.asarray(v, dtype=np.int32) for k, v in postings.items()
+        }
         self.common_df = max(500, total // 50)
+        # Keys shared by more names than this only reinforce candidates found through rarer
+        # keys (a query must hit at least one rarer key, unless it has none).
+        self.rare_df = max(150, total // 400)
         # Each name's total key weight, to rank hits like a cosine similarity so that long
         # names do not win just by having more keys.
-        norms = [0.0] * len(self.name_forms)
-        for key, posting in postings.items():
-            w = self.key_weight[key]
-            for ni in posting:
-                norms[ni] += w * w
-        self.name_norm = [math.sqrt(n) or 1.0 for n in norms]
+        norms = np.zeros(len(self.name_forms), dtype=np.float64)
+        for key, posting in self.postings.items():
+            np.add.at(norms, posting, self.key_weight[key] ** 2)
+        self.name_norm = np.sqrt(norms)
+        self.name_norm[self.name_norm == 0] = 1.0
+        self.owner_array = np.asarray(self.name_owner, dtype=np.int32)
 
     def __len__(self) -> int:
         return len(self.entities)
@@ -113,6 +121,8 @@ class MatchIndex:
         stats = stats or default_stats()
         kept: list[Entity] = []
         forms: list[list[NameForm]] = []
+        # One analysis per distinct (name, schema): publishers list the same names, and
+        # shared NameForm parts let a query compare each distinct name only once.
         cache: dict[tuple[str, Schema], NameForm | None] = {}
         for entity in entities:
             entity_forms: list[NameForm] = []
@@ -158,32 +168,48 @@ class MatchIndex:
         keys: set[str] = set()
         for form in query_forms:
             keys |= name_keys(form)
-        hits = [(k, self.postings[k]) for k in keys if k in self.postings]
+        postings = self.postings
+        hits = sorted(
+            ((k, postings[k]) for k in keys if k in postings), key=lambda h: len(h[1])
+        )
         if not hits:
             return []
-        # Common keys only when the query has nothing rarer (a query of common words).
-        rare = [h for h in hits if len(h[1]) <= self.common_df]
-        hits = rare or sorted(hits, key=lambda h: len(h[1]))[:2]
-        acc: dict[int, float] = {}
-        get = acc.get
         weight = self.key_weight
-        for key, posting in hits:
-            w = weight[key] ** 2
-            for ni in posting:
-                acc[ni] = get(ni, 0.0) + w
-        norm = self.name_norm
-        ranked = heapq.nlargest(limit * 4, ((v / norm[ni], ni) for ni, v in acc.items()))
-        if not ranked:
+        rare = [h for h in hits if len(h[1]) <= self.rare_df]
+        common = [h for h in hits if len(h[1]) > self.rare_df]
+        if not rare:
+            # A query of common words only ("John Smith"): take the rarest of them in full.
+            rare = [h for h in common[:2] if len(h[1]) <= self.common_df]
+            common = common[len(rare) :]
+        if not rare:
             return []
-        floor = ranked[0][0] * cutoff
+        ids = np.concatenate([p for _, p in rare])
+        w = np.concatenate([np.full(len(p), weight[k] ** 2) for k, p in rare])
+        names, inverse = np.unique(ids, return_inverse=True)
+        scores = np.bincount(inverse, weights=w)
+        for key, posting in common:
+            # Postings are sorted: a binary search tells which candidates this key also hits.
+            pos = np.searchsorted(posting, names)
+            pos[pos >= len(posting)] = 0
+            scores += (posting[pos] == names) * (weight[key] ** 2)
+        scores = scores / self.name_norm[names]
+        if allowed is not None:
+            mask = np.fromiter((allowed[e] for e in self.owner_array[names]), bool, len(names))
+            names, scores = names[mask], scores[mask]
+            if not len(names):
+                return []
+        keep = min(len(names), limit * 4)
+        top = np.argpartition(-scores, keep - 1)[:keep] if keep < len(names) else np.arange(len(names))
+        top = top[np.argsort(-scores[top], kind="stable")]
+        floor = scores[top[0]] * cutoff
         by_entity: dict[int, Candidate] = {}
         owner = self.name_owner
-        for score, ni in ranked:
+        for i in top:
+            score = float(scores[i])
             if score < floor:
                 break
+            ni = int(names[i])
             ei = owner[ni]
-            if allowed is not None and not allowed[ei]:
-                continue
             cand = by_entity.get(ei)
             if cand is None:
                 if len(by_entity) >= limit:

@@ -165,14 +165,28 @@ def sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
+NameMemo = dict[tuple[int, int], NameScore]
+
+
 def best_name(
-    query_forms: Sequence[NameForm], candidate_forms: Sequence[NameForm]
+    query_forms: Sequence[NameForm],
+    candidate_forms: Sequence[NameForm],
+    memo: NameMemo | None = None,
 ) -> tuple[NameForm, NameForm, NameScore] | None:
+    """The best-scoring (query name, listed name) pair. ``memo`` shares comparisons across
+    the candidates of one query: the same name is often listed by several publishers."""
     best: tuple[NameForm, NameForm, NameScore] | None = None
     best_key = -1.0
     for qf in query_forms:
         for cf in candidate_forms:
-            result = compare_names(qf, cf)
+            if memo is None:
+                result = compare_names(qf, cf)
+            else:
+                key_ = (id(qf), id(cf.parts))
+                cached = memo.get(key_)
+                if cached is None:
+                    cached = memo[key_] = compare_names(qf, cf)
+                result = cached
             # A weak alias wins only when clearly better than a strong name.
             key = result.score - (0.05 if cf.kind is NameKind.WEAK else 0.0)
             if key > best_key:
@@ -187,11 +201,12 @@ def score_entity(
     entity: Entity,
     candidate_forms: Sequence[NameForm],
     threshold: float | None = None,
+    memo: NameMemo | None = None,
 ) -> Match | None:
     """Score one candidate entity against a query; None when the schemas are incompatible."""
     if not compatible_schemas(query.schema, entity.schema):
         return None
-    found = best_name(query_forms, candidate_forms)
+    found = best_name(query_forms, candidate_forms, memo)
     if found is None:
         return None
     qf, cf, name_score = found
