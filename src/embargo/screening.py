@@ -24,7 +24,7 @@ from embargo.match.matcher import (
     get_algorithm,
     score_entity,
 )
-from embargo.match.names import NameForm, analyze
+from embargo.match.names import NameForm, analyze, name_variants
 from embargo.match.query import Query, parse_query
 from embargo.model import Entity
 from embargo.settings import Settings
@@ -56,9 +56,10 @@ def _as_query(query: QueryLike) -> Query:
 def query_forms(query: Query) -> list[NameForm]:
     forms = []
     for name in query.names:
-        form = analyze(name, query.schema, query=True)
-        if form is not None:
-            forms.append(form)
+        for text in name_variants(name):
+            form = analyze(text, query.schema, query=True)
+            if form is not None:
+                forms.append(form)
     if not forms:
         raise QueryError("properties.name: no name has any letters or digits to match on")
     return forms
@@ -192,7 +193,11 @@ class Screener:
         """Score two query-like dicts against each other (``b`` plays the listed party)."""
         qa, qb = _as_query(a), _as_query(b)
         candidate = _entity_from_query(qb)
-        forms_b = [f for f in (analyze(n, qb.schema) for n in qb.names) if f is not None]
+        forms_b = [
+            f
+            for f in (analyze(t, qb.schema) for n in qb.names for t in name_variants(n))
+            if f is not None
+        ]
         match = score_entity(self.algorithm, qa, query_forms(qa), candidate, forms_b, threshold)
         if match is None:
             limit = self.algorithm.threshold if threshold is None else threshold

@@ -41,6 +41,7 @@ INITIAL = "initial"
 PHONETIC = "phonetic"
 FUZZY = "fuzzy"
 JOINED = "joined"  # one side writes as one word what the other writes as two
+REVERSED = "reversed"
 
 _SYMBOL_SCORES = {
     "NAME": (0.90, NAME_EQUIVALENT),
@@ -61,10 +62,17 @@ EXTRA_CANDIDATE_PATRONYMIC = 0.2
 # People's full names carry given names a query may leave out; an organisation's extra
 # distinctive word usually names a different organisation ("Bank of X", "X Trading").
 EXTRA_CANDIDATE_ORG = 0.6
+EXTRA_QUERY_ORG = 0.6
 CONFLICT = 1.35
 # Multiplier per pair of person-name parts that appear in crossed order ("Hans Friedrich" /
 # "Friedrich Hans"): small, because lists write surnames first as often as last.
 ORDER_PENALTY = 0.96
+BUDGET_ONE_EDIT = 5
+USE_JW = False
+PHONETIC_SCORE = 0.86
+TRUNCATED_SCORE = 0.75
+NASAB_PENALTY = 0.7
+LEGAL_MISMATCH = 0.9
 # How much each edit costs relative to token length.
 FUZZY_SLOPE = 1.0
 
@@ -92,13 +100,9 @@ _cache: dict[tuple[str, str, frozenset[str], frozenset[str]], tuple[float, str]]
 
 def _budget(length: int) -> int:
     """Edits allowed for a token of this length before it is a different token."""
-    if length <= 3:
+    if length <= BUDGET_ONE_EDIT:
         return 1
-    if length <= 5:
-        return 1
-    if length <= 8:
-        return 2
-    return 2 + (length - 8) // 5
+    return 2 + (length - BUDGET_ONE_EDIT - 1) // 5
 
 
 def part_similarity(a: Part, b: Part) -> tuple[float, str]:
@@ -122,8 +126,9 @@ def part_similarity(a: Part, b: Part) -> tuple[float, str]:
 def _similarity(a: Part, b: Part) -> tuple[float, str]:
     best, how = 0.0, ""
     if a.tag == LEGAL and b.tag == LEGAL:
+        # Legal forms compare as types: OAO, JSC and AO are one type; LLC and JSC are two.
         shared = a.symbols & b.symbols
-        return (1.0, LEGAL_FORM) if shared else (0.5, LEGAL_FORM)
+        return (1.0, LEGAL_FORM) if shared else (0.0, "")
     if a.symbols and b.symbols:
         for sym in a.symbols & b.symbols:
             cat = sym.split(":", 1)[0]
@@ -149,22 +154,36 @@ def _similarity(a: Part, b: Part) -> tuple[float, str]:
             return max((0.75, INITIAL), (best, how))
         return best, how
     longest = max(len(la), len(lb))
+    shortest = min(len(la), len(lb))
+    if a.abjad and b.abjad and shortest <= 4:
+        # Abjad scripts write consonants only: in a short token each one is the name.
+        return best, how
     dist = OSA.distance(la, lb)
-    if dist <= _budget(min(len(la), len(lb))):
+    if dist <= _budget(shortest):
         fuzzy = 1.0 - FUZZY_SLOPE * dist / longest
         # A shared first letter makes a typo likelier than a different name.
         if la[0] == lb[0]:
             fuzzy = min(1.0, fuzzy + 0.04)
         if fuzzy > best:
             best, how = fuzzy, FUZZY
-    if a.phon and a.phon == b.phon and best < 0.86:
-        best, how = 0.86, PHONETIC
+    if (
+        best < TRUNCATED_SCORE
+        and shortest >= 4
+        and shortest * 2 >= longest
+        and PATRONYMIC not in (a.tag, b.tag)
+        and (la.startswith(lb) or lb.startswith(la))
+    ):
+        best, how = TRUNCATED_SCORE, FUZZY  # a name cut short ("Abiy" / "Abiyot")
+    if best < TRUNCATED_SCORE and shortest >= 4 and la == lb[::-1]:
+        best, how = TRUNCATED_SCORE, REVERSED  # written backwards, an old evasion trick
+    if a.phon and a.phon == b.phon and best < PHONETIC_SCORE:
+        best, how = PHONETIC_SCORE, PHONETIC
     if (a.abjad or b.abjad) and a.abjad != b.abjad and best < 0.8:
         # Arabic and Hebrew script write few vowels: compare consonant skeletons loosely.
         sa, sb = loose_skeleton(la), loose_skeleton(lb)
         if sa and sb and OSA.distance(sa, sb) <= (0 if min(len(sa), len(sb)) < 3 else 1):
             best, how = 0.8 if sa == sb else 0.72, TRANSLITERATED
-    if best < 0.7 and longest >= 5:
+    if USE_JW and best < 0.7 and longest >= 5 and PATRONYMIC not in (a.tag, b.tag):
         jw = JaroWinkler.similarity(la, lb)
         if jw >= 0.9 and jw - 0.15 > best:
             best, how = jw - 0.15, FUZZY
@@ -183,6 +202,24 @@ def _identity_how(a: Part, b: Part) -> str:
     if a.tag == LEGAL or b.tag == LEGAL:
         return LEGAL_FORM
     return EXACT if a.text.lower() == b.text.lower() else TRANSLITERATED
+
+
+_NASAB = frozenset({"bin", "ibn", "ben", "bint", "binti", "ould", "walad", "ait"})
+
+
+def _nasab_swapped(
+    q: NameForm, c: NameForm, groups: list[tuple[list[int], list[int], float, str]]
+) -> bool:
+    """Whether a part before "bin" in one name matched a part after "bin" in the other."""
+    qb = next((p.index for p in q.parts if p.latin in _NASAB), None)
+    cb = next((p.index for p in c.parts if p.latin in _NASAB), None)
+    if qb is None or cb is None:
+        return False
+    for qi, cj, _, _ in groups:
+        i, j = qi[0], cj[0]
+        if i != qb and j != cb and (i < qb) != (j < cb):
+            return True
+    return False
 
 
 def _core(part: Part) -> bool:
@@ -208,7 +245,12 @@ def compare_names(q: NameForm, c: NameForm) -> NameScore:
     qparts, cparts = q.parts, c.parts
     # Whole-name identity after transliteration, spacing and punctuation ("SiemensAG",
     # "Xi Jinping" / "xi jin ping"): strong evidence however the tokens fall.
-    if q.compact and q.compact == c.compact and q.legal == c.legal:
+    if (
+        q.compact
+        and q.compact == c.compact
+        and q.legal == c.legal
+        and not any(p.dense for p in qparts)
+    ):
         same_shape = len(qparts) == len(cparts)
         matches = (
             tuple(
@@ -269,7 +311,12 @@ def compare_names(q: NameForm, c: NameForm) -> NameScore:
     conflict = bool(q_real and c_real)
     for p in q_left:
         in_conflict = conflict and _core(p)
-        factor = CONFLICT if in_conflict else EXTRA_QUERY
+        if in_conflict:
+            factor = CONFLICT
+        elif q.person or c.person or _low(p):
+            factor = EXTRA_QUERY
+        else:
+            factor = EXTRA_QUERY_ORG
         den += p.weight * 2 * factor
         out.append(PartMatch(p.text, None, 0.0, "conflict" if in_conflict else "missing", p.weight))
     for p in c_left:
@@ -287,6 +334,17 @@ def compare_names(q: NameForm, c: NameForm) -> NameScore:
     score = num / den if den else 0.0
     if crossings and q.person:
         score *= ORDER_PENALTY**crossings
+        if _nasab_swapped(q, c, groups):
+            # "X bin Y" is X, son of Y: swapping the names around "bin" is another person.
+            score *= NASAB_PENALTY
+    # Initials alone ("N. N.") identify nobody.
+    matched_q = [qparts[i] for qi, _, _, _ in groups for i in qi]
+    if matched_q and all(len(p.latin) == 1 or _low(p) for p in matched_q):
+        score = min(score, 0.5)
+    if q.legal and c.legal and not q.legal & c.legal:
+        # Two different legal forms (an AG and a GmbH) are two different companies more
+        # often than one company that changed its form.
+        score *= LEGAL_MISMATCH
     q_total = sum(p.weight for p in qparts) or 1.0
     covered = sum(qparts[i].weight for i in q_used)
     # A query none of whose distinctive parts matched is not a match, however the

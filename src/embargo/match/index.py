@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from embargo.match.names import LEGAL, STOP, TITLE, NameForm, analyze
+from embargo.match.names import LEGAL, STOP, TITLE, NameForm, analyze, name_variants
 from embargo.match.normalize import loose_skeleton
 from embargo.match.stats import TokenStats, default_stats
 from embargo.model import Entity, Schema
@@ -128,25 +128,26 @@ class MatchIndex:
             entity_forms: list[NameForm] = []
             seen: set[str] = set()
             for name in entity.names:
-                if name.full in seen:
-                    continue
-                seen.add(name.full)
-                key = (name.full, entity.schema)
-                if key not in cache:
-                    cache[key] = analyze(name.full, entity.schema, stats=stats)
-                form = cache[key]
-                if form is None:
-                    continue
-                if form.kind is not name.kind or form.script != name.script:
-                    form = NameForm(
-                        form.text,
-                        form.parts,
-                        kind=name.kind,
-                        script=name.script,
-                        person=form.person,
-                        lang=name.lang,
-                    )
-                entity_forms.append(form)
+                for text in name_variants(name.full):
+                    if text in seen:
+                        continue
+                    seen.add(text)
+                    key = (text, entity.schema)
+                    if key not in cache:
+                        cache[key] = analyze(text, entity.schema, stats=stats)
+                    form = cache[key]
+                    if form is None:
+                        continue
+                    if form.kind is not name.kind or form.script != name.script:
+                        form = NameForm(
+                            form.text,
+                            form.parts,
+                            kind=name.kind,
+                            script=name.script,
+                            person=form.person,
+                            lang=name.lang,
+                        )
+                    entity_forms.append(form)
             if entity_forms:
                 kept.append(entity)
                 forms.append(entity_forms)
@@ -169,9 +170,7 @@ class MatchIndex:
         for form in query_forms:
             keys |= name_keys(form)
         postings = self.postings
-        hits = sorted(
-            ((k, postings[k]) for k in keys if k in postings), key=lambda h: len(h[1])
-        )
+        hits = sorted(((k, postings[k]) for k in keys if k in postings), key=lambda h: len(h[1]))
         if not hits:
             return []
         weight = self.key_weight
@@ -199,7 +198,11 @@ class MatchIndex:
             if not len(names):
                 return []
         keep = min(len(names), limit * 4)
-        top = np.argpartition(-scores, keep - 1)[:keep] if keep < len(names) else np.arange(len(names))
+        top = (
+            np.argpartition(-scores, keep - 1)[:keep]
+            if keep < len(names)
+            else np.arange(len(names))
+        )
         top = top[np.argsort(-scores[top], kind="stable")]
         floor = scores[top[0]] * cutoff
         by_entity: dict[int, Candidate] = {}

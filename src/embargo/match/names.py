@@ -253,7 +253,20 @@ def type_tag(schema: Schema | str) -> NameTypeTag:
     return _TYPE_TAGS.get(Schema(schema), NameTypeTag.ENT)
 
 
+_ROMAN = re.compile(r"^m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
+_ROMAN_WORDS = frozenset(
+    {"mix", "dim", "mid", "lid", "mil", "mill", "civic", "di", "li", "mi", "dc", "cd", "mci", "vic"}
+)
+
+
+def is_roman_numeral(latin: str) -> bool:
+    """ "II", "XV", "XIV" as in "Trust XV" or "Fund III" (not words like "mix" or "civic")."""
+    return 2 <= len(latin) <= 6 and latin not in _ROMAN_WORDS and bool(_ROMAN.match(latin))
+
+
 def _part_tag(latin: str, rigour_tag: str, person: bool) -> str:
+    if is_roman_numeral(latin):
+        return NUM
     if rigour_tag in (LEGAL, NUM):
         return rigour_tag
     if latin in TITLES and person:
@@ -316,6 +329,18 @@ def analyze(
 @lru_cache(maxsize=20000)
 def analyze_cached(text: str, schema: str, query: bool = True) -> NameForm | None:
     return analyze(text, schema, query=query)
+
+
+_ALTERNATIVES = re.compile(r"(?<=[^\W\d_]{2})\s*/\s*(?=[^\W\d_]{2})")
+
+
+def name_variants(text: str) -> list[str]:
+    """The name, and its alternatives when a publisher packs several into one field with
+    a slash ("Al-Qa'ida/Islamic Army"). Legal-form abbreviations with slashes ("A/S") stay."""
+    parts = [p.strip() for p in _ALTERNATIVES.split(text) if p.strip()]
+    if len(parts) < 2:
+        return [text]
+    return [text, *(p for p in parts if len(p) >= 3)]
 
 
 def analyze_all(texts: Iterable[str], schema: Schema | str, **kw: object) -> list[NameForm]:
