@@ -182,11 +182,12 @@ class Screener:
         wanted = set(sources) if sources is not None else None
         skip_src = set(exclude_sources)
         skip_schema = set(exclude_schemas)
+        entities = self.index.entities
         return [
-            (wanted is None or e.source in wanted)
-            and e.source not in skip_src
-            and e.schema.value not in skip_schema
-            for e in self.index.entities
+            (wanted is None or source in wanted)
+            and source not in skip_src
+            and schema not in skip_schema
+            for source, schema in zip(entities.sources, entities.schemas, strict=True)
         ]
 
     def compare(self, a: QueryLike, b: QueryLike, *, threshold: float | None = None) -> Comparison:

@@ -14,10 +14,11 @@ from __future__ import annotations
 import hashlib
 import math
 import pickle
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -25,9 +26,9 @@ import numpy.typing as npt
 from embargo.match.names import LEGAL, STOP, TITLE, NameForm, analyze, name_variants
 from embargo.match.normalize import loose_skeleton
 from embargo.match.stats import TokenStats, default_stats
-from embargo.model import Entity, Schema
+from embargo.model import Entity, Schema, entity_from_json, entity_to_json
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 _SKIP_TAGS = (STOP, TITLE, LEGAL)
 
 
@@ -58,6 +59,65 @@ def name_keys(form: NameForm) -> set[str]:
     return keys
 
 
+class LazyEntities(Sequence[Entity]):
+    """The index's entities, kept as their stored JSON and decoded when first read.
+
+    A persisted index then loads as a few hundred thousand byte strings instead of millions
+    of objects, and a screener only ever decodes the entities its queries come near.
+    """
+
+    def __init__(self, entities: Iterable[Entity]) -> None:
+        self.blobs: list[bytes] = []
+        self.ids: list[str] = []
+        self.sources: list[str] = []
+        self.schemas: list[str] = []
+        for entity in entities:
+            self.blobs.append(entity_to_json(entity))
+            self.ids.append(entity.id)
+            self.sources.append(entity.source)
+            self.schemas.append(entity.schema.value)
+        self._cache: dict[int, Entity] = {}
+
+    def __len__(self) -> int:
+        return len(self.blobs)
+
+    @overload
+    def __getitem__(self, i: int) -> Entity: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Entity]: ...
+
+    def __getitem__(self, i: int | slice) -> Entity | list[Entity]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        entity = self._cache.get(i)
+        if entity is None:
+            entity = entity_from_json(self.blobs[i])
+            if len(self._cache) >= 20_000:
+                self._cache.clear()
+            self._cache[i] = entity
+        return entity
+
+    def __iter__(self) -> Iterator[Entity]:
+        for i in range(len(self.blobs)):
+            yield self[i]
+
+    def __getstate__(self) -> dict[str, object]:
+        return {
+            "blobs": self.blobs,
+            "ids": self.ids,
+            "sources": self.sources,
+            "schemas": self.schemas,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.blobs = state["blobs"]
+        self.ids = state["ids"]
+        self.sources = state["sources"]
+        self.schemas = state["schemas"]
+        self._cache = {}
+
+
 @dataclass
 class Candidate:
     entity: int  # position in ``MatchIndex.entities``
@@ -74,10 +134,10 @@ class MatchIndex:
         forms: list[list[NameForm]],
         signature: str = "",
     ) -> None:
-        self.entities = entities
+        self.entities = LazyEntities(entities)
         self.forms = forms
         self.signature = signature
-        self.by_id = {e.id: i for i, e in enumerate(entities)}
+        self.by_id = {eid: i for i, eid in enumerate(self.entities.ids)}
         self.name_owner: list[int] = []
         self.name_forms: list[NameForm] = []
         postings: dict[str, list[int]] = {}
