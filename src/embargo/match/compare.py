@@ -240,8 +240,12 @@ def _acronym(q: NameForm, c: NameForm) -> float:
     return 0.8 if token in (initials, without_stop) else 0.0
 
 
-def compare_names(q: NameForm, c: NameForm) -> NameScore:
-    """Score how well name ``c`` (a listed name) explains query name ``q``."""
+def compare_names(q: NameForm, c: NameForm, explain: bool = True) -> NameScore:
+    """Score how well name ``c`` (a listed name) explains query name ``q``.
+
+    With ``explain=False`` the part-by-part explanation is not built: candidates are
+    ranked without it and only the chosen pair is explained.
+    """
     qparts, cparts = q.parts, c.parts
     # Whole-name identity after transliteration, spacing and punctuation ("SiemensAG",
     # "Xi Jinping" / "xi jin ping"): strong evidence however the tokens fall.
@@ -295,15 +299,16 @@ def compare_names(q: NameForm, c: NameForm) -> NameScore:
             last_j = cj[0]
         num += score * w
         den += w
-        out.append(
-            PartMatch(
-                " ".join(qparts[i].text for i in qi),
-                " ".join(cparts[j].text for j in cj),
-                score,
-                how,
-                w,
+        if explain:
+            out.append(
+                PartMatch(
+                    " ".join(qparts[i].text for i in qi),
+                    " ".join(cparts[j].text for j in cj),
+                    score,
+                    how,
+                    w,
+                )
             )
-        )
     q_left = [p for p in qparts if p.index not in q_used]
     c_left = [p for p in cparts if p.index not in c_used]
     q_real = [p for p in q_left if _core(p)]
@@ -318,7 +323,9 @@ def compare_names(q: NameForm, c: NameForm) -> NameScore:
         else:
             factor = EXTRA_QUERY_ORG
         den += p.weight * 2 * factor
-        out.append(PartMatch(p.text, None, 0.0, "conflict" if in_conflict else "missing", p.weight))
+        if explain:
+            how = "conflict" if in_conflict else "missing"
+            out.append(PartMatch(p.text, None, 0.0, how, p.weight))
     for p in c_left:
         in_conflict = conflict and _core(p)
         if in_conflict:
@@ -330,7 +337,9 @@ def compare_names(q: NameForm, c: NameForm) -> NameScore:
         else:
             factor = EXTRA_CANDIDATE_ORG
         den += p.weight * 2 * factor
-        out.append(PartMatch(None, p.text, 0.0, "conflict" if in_conflict else "extra", p.weight))
+        if explain:
+            how = "conflict" if in_conflict else "extra"
+            out.append(PartMatch(None, p.text, 0.0, how, p.weight))
     score = num / den if den else 0.0
     if crossings and q.person:
         score *= ORDER_PENALTY**crossings
@@ -345,7 +354,7 @@ def compare_names(q: NameForm, c: NameForm) -> NameScore:
         # Two different legal forms (an AG and a GmbH) are two different companies more
         # often than one company that changed its form.
         score *= LEGAL_MISMATCH
-    q_total = sum(p.weight for p in qparts) or 1.0
+    q_total = q.weight or 1.0
     covered = sum(qparts[i].weight for i in q_used)
     # A query none of whose distinctive parts matched is not a match, however the
     # particles and legal forms line up ("Trading LLC" against "Oil Trading LLC").
@@ -356,7 +365,7 @@ def compare_names(q: NameForm, c: NameForm) -> NameScore:
         return NameScore(
             acronym, (PartMatch(q.parts[0].text, c.text, acronym, "acronym", 1.0),), False, 1.0
         )
-    c_total = sum(p.weight for p in cparts) or 1.0
+    c_total = c.weight or 1.0
     c_covered = sum(cparts[j].weight for j in c_used)
     return NameScore(score, tuple(out), conflict, covered / q_total, c_covered / c_total)
 

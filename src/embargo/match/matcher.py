@@ -180,12 +180,12 @@ def best_name(
     for qf in query_forms:
         for cf in candidate_forms:
             if memo is None:
-                result = compare_names(qf, cf)
+                result = compare_names(qf, cf, explain=False)
             else:
                 key_ = (id(qf), id(cf.parts))
                 cached = memo.get(key_)
                 if cached is None:
-                    cached = memo[key_] = compare_names(qf, cf)
+                    cached = memo[key_] = compare_names(qf, cf, explain=False)
                 result = cached
             # A weak alias wins only when clearly better than a strong name.
             key = result.score - (0.05 if cf.kind is NameKind.WEAK else 0.0)
@@ -210,6 +210,7 @@ def score_entity(
     if found is None:
         return None
     qf, cf, name_score = found
+    name_score = compare_names(qf, cf, explain=True)
     name_lo = algorithm.name_slope * (name_score.score - algorithm.name_midpoint)
     features = secondary_features(query, entity, algorithm.weights)
     if cf.kind is NameKind.WEAK:

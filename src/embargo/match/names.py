@@ -220,7 +220,7 @@ class Part:
 class NameForm:
     """An analysed name: its parts in order, and the name's own properties."""
 
-    __slots__ = ("compact", "kind", "lang", "legal", "parts", "person", "script", "text")
+    __slots__ = ("compact", "kind", "lang", "legal", "parts", "person", "script", "text", "weight")
 
     def __init__(
         self,
@@ -239,11 +239,8 @@ class NameForm:
         self.person = person
         self.lang = lang
         self.compact = "".join(p.latin for p in parts if p.tag != LEGAL)
+        self.weight = sum(p.weight for p in parts)
         self.legal = frozenset(s for p in parts if p.tag == LEGAL for s in (p.symbols or {p.latin}))
-
-    @property
-    def weight(self) -> float:
-        return sum(p.weight for p in self.parts)
 
     def __repr__(self) -> str:
         return f"NameForm({self.text!r}, {list(self.parts)!r})"
