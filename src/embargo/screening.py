@@ -190,8 +190,19 @@ class Screener:
             for source, schema in zip(entities.sources, entities.schemas, strict=True)
         ]
 
-    def compare(self, a: QueryLike, b: QueryLike, *, threshold: float | None = None) -> Comparison:
-        """Score two query-like dicts against each other (``b`` plays the listed party)."""
+    def compare(
+        self,
+        a: QueryLike,
+        b: QueryLike,
+        *,
+        threshold: float | None = None,
+        population_prior: bool = False,
+    ) -> Comparison:
+        """Score two query-like dicts against each other (``b`` plays the listed party).
+
+        Unlike ``screen``, this judges the two records alone: the common-name prior that
+        screening applies is off unless ``population_prior`` is set.
+        """
         qa, qb = _as_query(a), _as_query(b)
         candidate = _entity_from_query(qb)
         forms_b = [
@@ -199,7 +210,15 @@ class Screener:
             for f in (analyze(t, qb.schema) for n in qb.names for t in name_variants(n))
             if f is not None
         ]
-        match = score_entity(self.algorithm, qa, query_forms(qa), candidate, forms_b, threshold)
+        match = score_entity(
+            self.algorithm,
+            qa,
+            query_forms(qa),
+            candidate,
+            forms_b,
+            threshold,
+            population_prior=population_prior,
+        )
         if match is None:
             limit = self.algorithm.threshold if threshold is None else threshold
             reason = f"a {qa.schema.value} cannot match a {qb.schema.value}"

@@ -36,6 +36,11 @@ class Weights:
     id_match: float = 6.0
     id_conflict: float = -0.7
     gender_conflict: float = -1.5
+    # A name made only of tokens many people share ("Wang Wei", "John Smith", "Martin"):
+    # by one, two or three such tokens. The name alone then proves little.
+    common_name_1: float = -5.0
+    common_name_2: float = -4.0
+    common_name_3: float = -2.0
 
 
 _ID_CLEAN = re.compile(r"[^0-9A-Z]")

@@ -18,9 +18,11 @@ import msgspec
 from embargo.errors import QueryError
 from embargo.match.compare import NameScore, PartMatch, compare_names
 from embargo.match.features import FeatureResult, Weights, compatible_schemas, secondary_features
-from embargo.match.names import NameForm
+from embargo.match.names import LEGAL, STOP, TITLE, NameForm
 from embargo.match.query import Query
 from embargo.model import Entity, NameKind
+
+LOW_TAGS = (LEGAL, STOP, TITLE)
 
 
 @dataclass(frozen=True)
@@ -202,8 +204,14 @@ def score_entity(
     candidate_forms: Sequence[NameForm],
     threshold: float | None = None,
     memo: NameMemo | None = None,
+    population_prior: bool = True,
 ) -> Match | None:
-    """Score one candidate entity against a query; None when the schemas are incompatible."""
+    """Score one candidate entity against a query; None when the schemas are incompatible.
+
+    ``population_prior``: weigh in how many people outside the lists share the name (a
+    match on "Wang Wei" alone is weak evidence that a customer is the listed Wang Wei).
+    Screening a population against lists wants it; comparing two given records does not.
+    """
     if not compatible_schemas(query.schema, entity.schema):
         return None
     found = best_name(query_forms, candidate_forms, memo)
@@ -213,6 +221,9 @@ def score_entity(
     name_score = compare_names(qf, cf, explain=True)
     name_lo = algorithm.name_slope * (name_score.score - algorithm.name_midpoint)
     features = secondary_features(query, entity, algorithm.weights)
+    common = common_name_feature(qf, name_score, algorithm.weights) if population_prior else None
+    if common is not None:
+        features.insert(0, common)
     if cf.kind is NameKind.WEAK:
         features.insert(
             0,
@@ -244,6 +255,21 @@ def score_entity(
         match=score >= limit,
         explanation=Explanation(algorithm.name, evidence, name_lo, tuple(features), summary),
         entity=entity,
+    )
+
+
+def common_name_feature(qf: NameForm, name: NameScore, w: Weights) -> FeatureResult | None:
+    """Weak name evidence when every matched distinctive part is a common name token."""
+    matched = {p.query for p in name.parts if p.query and p.candidate and p.score > 0}
+    core = [p for p in qf.parts if p.tag not in LOW_TAGS and p.text in matched]
+    if not core or not all(p.common for p in core) or len(core) > 3:
+        return None
+    delta = (w.common_name_1, w.common_name_2, w.common_name_3)[len(core) - 1]
+    text = " ".join(p.text for p in core)
+    return FeatureResult(
+        "common_name",
+        delta,
+        f"{text!r} is a name many people share; a name match alone is weak evidence",
     )
 
 

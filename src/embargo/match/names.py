@@ -18,7 +18,7 @@ from rigour.names import NamePartTag, NameTypeTag, analyze_names
 from rigour.text.phonetics import metaphone
 
 from embargo.match.normalize import clean_evasion, latinize, skeleton
-from embargo.match.stats import TokenStats, default_stats
+from embargo.match.stats import TokenStats, common_tokens, default_stats
 from embargo.model import NameKind, Schema
 
 # Part tags, as short strings so parts stay cheap to compare.
@@ -182,6 +182,7 @@ class Part:
 
     __slots__ = (
         "abjad",
+        "common",
         "dense",
         "index",
         "latin",
@@ -212,6 +213,9 @@ class Part:
         self.skel = skeleton(latin)
         self.abjad = bool(_ABJAD.search(text))
         self.dense = bool(_DENSE.search(text))
+        # Shared by many people: a whole Chinese, Japanese or Korean name of a few
+        # characters, or a token on the common-names list.
+        self.common = (self.dense and len(text) <= 4) or latin in common_tokens()
 
     def __repr__(self) -> str:
         return f"Part({self.text!r}, {self.latin!r}, tag={self.tag!r}, w={self.weight:.2f})"

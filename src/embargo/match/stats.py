@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 STATS_FILE = Path(__file__).parent / "data" / "token_stats.json"
+COMMON_FILE = Path(__file__).parent / "data" / "common_names.json"
 
 # Tag weights: what a part of that kind is worth relative to a plain token.
 TAG_WEIGHTS = {
@@ -67,3 +68,13 @@ class TokenStats:
 @lru_cache(maxsize=1)
 def default_stats() -> TokenStats:
     return TokenStats.load()
+
+
+@lru_cache(maxsize=1)
+def common_tokens() -> frozenset[str]:
+    """Name tokens many people in the population share (``scripts/build_common_names.py``):
+    common surnames and given names, and the syllables Chinese and Korean names are made of."""
+    if not COMMON_FILE.exists():
+        return frozenset()
+    data = json.loads(COMMON_FILE.read_text(encoding="utf-8"))
+    return frozenset(data["tokens"])
