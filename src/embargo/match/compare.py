@@ -365,8 +365,11 @@ def compare_names(q: NameForm, c: NameForm, explain: bool = True) -> NameScore:
         return NameScore(
             acronym, (PartMatch(q.parts[0].text, c.text, acronym, "acronym", 1.0),), False, 1.0
         )
-    c_total = c.weight or 1.0
-    c_covered = sum(cparts[j].weight for j in c_used)
+    # How much of the listed name's identity the query accounts for: its core parts only,
+    # so a missing patronymic or legal form does not count against it.
+    c_core = [p for p in cparts if _core(p) and p.tag != PATRONYMIC]
+    c_total = sum(p.weight for p in c_core) or 1.0
+    c_covered = sum(p.weight for p in c_core if p.index in c_used)
     return NameScore(score, tuple(out), conflict, covered / q_total, c_covered / c_total)
 
 

@@ -317,7 +317,8 @@ def analyze(
             latin = latinize(rp.form)
         if not latin:
             continue
-        tag = _part_tag(latin, _RIGOUR_TAGS.get(rp.tag, PLAIN), person)
+        # A party of unknown kind may be a person: its titles and patronymics are read too.
+        tag = _part_tag(latin, _RIGOUR_TAGS.get(rp.tag, PLAIN), person or schema is Schema.UNKNOWN)
         symbols = frozenset(span_symbols.get(rp.index, ()))
         parts.append(
             Part(len(parts), rp.form, latin, tag, symbols, stats.weight(latin, tag, bool(symbols)))
