@@ -146,8 +146,8 @@ class Screener:
         sources: Sequence[str] | None = None,
         exclude_sources: Sequence[str] = (),
         exclude_schemas: Sequence[str] = (),
-        candidates: int = 20,
-        cutoff: float = 0.35,
+        candidates: int = 30,
+        cutoff: float = 0.3,
     ) -> list[Match]:
         """Matches for one query, best first (at most ``limit``; all scores, decide on ``.match``)."""
         q = _as_query(query)

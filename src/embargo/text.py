@@ -119,7 +119,7 @@ def find_mentions(
     def screen(phrase: str) -> list[Match]:
         if phrase not in cache:
             query = {"schema": "LegalEntity", "properties": {"name": [phrase]}}
-            cache[phrase] = screener.screen(query, limit=3, threshold=threshold, sources=sources)
+            cache[phrase] = screener.screen(query, limit=10, threshold=threshold, sources=sources)
         return cache[phrase]
 
     for run in _runs(text):
@@ -158,8 +158,9 @@ def find_mentions(
 
 
 def _rare_single(screener: Screener, word: str) -> bool:
-    """A single word is screened only if it is long and a whole listed name by itself."""
-    if len(word) < 6:
+    """A single word is screened only if it is long and a whole listed name by itself
+    ("ROSOBORONEXPORT"); a short one ("United") is too often an ordinary word."""
+    if len(word) < 8:
         return False
     index = screener.index
     return ("c" + word.lower()) in index.postings

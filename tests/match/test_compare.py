@@ -71,7 +71,8 @@ def test_non_matching_pairs(a: str, b: str, schema: Schema) -> None:
     ("a", "b", "schema", "how"),
     [
         ("Vladimir Putin", "Владимир Путин", Schema.PERSON, TRANSLITERATED),
-        ("Rosoboronexport", "ROSOBORONEKSPORT", Schema.COMPANY, FUZZY),
+        ("Rosoboronexport", "ROSOBORONEKSPORT", Schema.COMPANY, TRANSLITERATED),  # x / ks
+        ("Rosoboronexprot", "ROSOBORONEXPORT", Schema.COMPANY, FUZZY),  # a typo
         ("V Putin", "Vladimir Putin", Schema.PERSON, INITIAL),
         ("Acme OAO", "Acme JSC", Schema.COMPANY, LEGAL_FORM),
         ("Ted Doe", "Theodore Doe", Schema.PERSON, NICKNAME),

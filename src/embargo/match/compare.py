@@ -12,6 +12,7 @@ the same place are evidence of two different people.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -42,6 +43,7 @@ PHONETIC = "phonetic"
 FUZZY = "fuzzy"
 JOINED = "joined"  # one side writes as one word what the other writes as two
 REVERSED = "reversed"
+OCR = "ocr"
 
 _SYMBOL_SCORES = {
     "NAME": (0.90, NAME_EQUIVALENT),
@@ -53,6 +55,7 @@ _SYMBOL_SCORES = {
     "LOCATION": (0.9, SYNONYM),
 }
 _LOW_TAGS = (STOP, TITLE, LEGAL)
+_VOWEL = re.compile("[aeiouy]")
 
 # Weights of left-over parts, relative to their own weight: a part only one side has, and a
 # part in a conflict (both sides have left-overs).
@@ -155,6 +158,10 @@ def _similarity(a: Part, b: Part) -> tuple[float, str]:
         return best, how
     longest = max(len(la), len(lb))
     shortest = min(len(la), len(lb))
+    if a.tkey == b.tkey and shortest >= 3 and best < 0.92:
+        best, how = 0.92, TRANSLITERATED  # romanisation standards differ: Dzhavad / Javad
+    elif a.okey == b.okey and shortest >= 3 and best < 0.88:
+        best, how = 0.88, OCR  # a scanner's misreading: rn / m, vv / w, cl / d
     if a.abjad and b.abjad and shortest <= 4:
         # Abjad scripts write consonants only: in a short token each one is the name.
         return best, how
@@ -177,12 +184,25 @@ def _similarity(a: Part, b: Part) -> tuple[float, str]:
     if best < TRUNCATED_SCORE and shortest >= 4 and la == lb[::-1]:
         best, how = TRUNCATED_SCORE, REVERSED  # written backwards, an old evasion trick
     if a.phon and a.phon == b.phon and best < PHONETIC_SCORE:
-        best, how = PHONETIC_SCORE, PHONETIC
+        # Sounding alike is strong evidence only when the spellings are close as well
+        # ("Moresi" and "Mahrous" share a phonetic key, not a name).
+        close = OSA.distance(la, lb) <= _budget(shortest) + 1
+        # Short words collide phonetically by chance ("Zeman"/"ZAMAN", "Mude"/"Mado").
+        score = (PHONETIC_SCORE if shortest > 5 else 0.7) if close else 0.6
+        if score > best:
+            best, how = score, PHONETIC
     if (a.abjad or b.abjad) and a.abjad != b.abjad and best < 0.8:
         # Arabic and Hebrew script write few vowels: compare consonant skeletons loosely.
         sa, sb = loose_skeleton(la), loose_skeleton(lb)
-        if sa and sb and OSA.distance(sa, sb) <= (0 if min(len(sa), len(sb)) < 3 else 1):
-            best, how = 0.8 if sa == sb else 0.72, TRANSLITERATED
+        latin_side = lb if a.abjad else la
+        # The Latin side must be a word with vowels: an acronym ("SHFT") is all skeleton.
+        if (
+            sa
+            and sb
+            and _VOWEL.search(latin_side)
+            and OSA.distance(sa, sb) <= (0 if min(len(sa), len(sb)) < 5 else 1)
+        ):
+            best, how = 0.78 if sa == sb else 0.7, TRANSLITERATED
     if USE_JW and best < 0.7 and longest >= 5 and PATRONYMIC not in (a.tag, b.tag):
         jw = JaroWinkler.similarity(la, lb)
         if jw >= 0.9 and jw - 0.15 > best:
@@ -220,6 +240,20 @@ def _nasab_swapped(
         if i != qb and j != cb and (i < qb) != (j < cb):
             return True
     return False
+
+
+_SURE = frozenset({EXACT, TRANSLITERATED, NAME_EQUIVALENT, NICKNAME, LEGAL_FORM, JOINED})
+
+
+def _single_weak_token(
+    q: NameForm, c: NameForm, groups: list[tuple[list[int], list[int], float, str]]
+) -> bool:
+    core_q = [p for p in q.parts if _core(p)]
+    core_c = [p for p in c.parts if _core(p)]
+    if len(core_q) != 1 and len(core_c) != 1:
+        return False
+    hows = [how for qi, _, _, how in groups if _core(q.parts[qi[0]])]
+    return bool(hows) and all(how not in _SURE for how in hows)
 
 
 def _core(part: Part) -> bool:
@@ -265,6 +299,9 @@ def compare_names(q: NameForm, c: NameForm, explain: bool = True) -> NameScore:
             else (PartMatch(q.text, c.text, 0.97, JOINED, 1.0),)
         )
         return NameScore(1.0 if same_shape else 0.97, matches, False, 1.0, 1.0)
+    if len(qparts) != len(cparts) and q.spelled == c.spelled and not q.person:
+        # The same letters, spaced differently around a legal form ("SiemensAG").
+        return NameScore(0.97, (PartMatch(q.text, c.text, 0.97, JOINED, 1.0),), False, 1.0, 1.0)
     pairs: list[tuple[float, int, int, str]] = []
     for i, a in enumerate(qparts):
         for j, b in enumerate(cparts):
@@ -314,6 +351,10 @@ def compare_names(q: NameForm, c: NameForm, explain: bool = True) -> NameScore:
     q_real = [p for p in q_left if _core(p)]
     c_real = [p for p in c_left if _core(p)]
     conflict = bool(q_real and c_real)
+    if q_real and (q.person or c.person) and sum(1 for p in cparts if _core(p)) == 1:
+        # A one-word listed name (a nickname, a nom de guerre) found inside a longer
+        # personal name is a coincidence of one word, not a match ("Denis LUCAS"/"LUCAS").
+        conflict = True
     for p in q_left:
         in_conflict = conflict and _core(p)
         if in_conflict:
@@ -360,6 +401,10 @@ def compare_names(q: NameForm, c: NameForm, explain: bool = True) -> NameScore:
     # particles and legal forms line up ("Trading LLC" against "Oil Trading LLC").
     if not any(not _low(qparts[i]) for i in q_used):
         score = min(score, 0.3)
+    if _single_weak_token(q, c, groups):
+        # A one-word name matched only by sound or spelling likeness, not the same word:
+        # many words are that close to some listed name.
+        score -= 0.1
     acronym = _acronym(q, c)
     if acronym > score:
         return NameScore(

@@ -38,9 +38,9 @@ class Weights:
     gender_conflict: float = -1.5
     # A name made only of tokens many people share ("Wang Wei", "John Smith", "Martin"):
     # by one, two or three such tokens. The name alone then proves little.
-    common_name_1: float = -5.0
-    common_name_2: float = -4.0
-    common_name_3: float = -2.0
+    common_name_1: float = -4.0
+    common_name_2: float = -3.0
+    common_name_3: float = -1.5
 
 
 _ID_CLEAN = re.compile(r"[^0-9A-Z]")

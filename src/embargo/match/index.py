@@ -28,7 +28,7 @@ from embargo.match.normalize import loose_skeleton
 from embargo.match.stats import TokenStats, default_stats
 from embargo.model import Entity, Schema, entity_from_json, entity_to_json
 
-INDEX_FORMAT = 4
+INDEX_FORMAT = 7
 _SKIP_TAGS = (STOP, TITLE, LEGAL)
 
 

@@ -17,7 +17,15 @@ from functools import lru_cache
 from rigour.names import NamePartTag, NameTypeTag, analyze_names
 from rigour.text.phonetics import metaphone
 
-from embargo.match.normalize import clean_evasion, latinize, skeleton
+from embargo.match.normalize import (
+    GREEK,
+    clean_evasion,
+    fold_latin,
+    latinize,
+    ocr_key,
+    skeleton,
+    translit_key,
+)
 from embargo.match.stats import TokenStats, common_tokens, default_stats
 from embargo.model import NameKind, Schema
 
@@ -186,11 +194,13 @@ class Part:
         "dense",
         "index",
         "latin",
+        "okey",
         "phon",
         "skel",
         "symbols",
         "tag",
         "text",
+        "tkey",
         "weight",
     )
 
@@ -213,9 +223,11 @@ class Part:
         self.skel = skeleton(latin)
         self.abjad = bool(_ABJAD.search(text))
         self.dense = bool(_DENSE.search(text))
-        # Shared by many people: a whole Chinese, Japanese or Korean name of a few
-        # characters, or a token on the common-names list.
-        self.common = (self.dense and len(text) <= 4) or latin in common_tokens()
+        # Shared by many people: a whole Chinese or Korean name of two or three characters,
+        # or a token on the common-names list.
+        self.common = (self.dense and 2 <= len(text) <= 3) or latin in common_tokens()
+        self.tkey = translit_key(latin)
+        self.okey = ocr_key(latin)
 
     def __repr__(self) -> str:
         return f"Part({self.text!r}, {self.latin!r}, tag={self.tag!r}, w={self.weight:.2f})"
@@ -224,7 +236,18 @@ class Part:
 class NameForm:
     """An analysed name: its parts in order, and the name's own properties."""
 
-    __slots__ = ("compact", "kind", "lang", "legal", "parts", "person", "script", "text", "weight")
+    __slots__ = (
+        "compact",
+        "kind",
+        "lang",
+        "legal",
+        "parts",
+        "person",
+        "script",
+        "spelled",
+        "text",
+        "weight",
+    )
 
     def __init__(
         self,
@@ -243,6 +266,7 @@ class NameForm:
         self.person = person
         self.lang = lang
         self.compact = "".join(p.latin for p in parts if p.tag != LEGAL)
+        self.spelled = "".join(p.latin for p in parts)
         self.weight = sum(p.weight for p in parts)
         self.legal = frozenset(s for p in parts if p.tag == LEGAL for s in (p.symbols or {p.latin}))
 
@@ -265,11 +289,43 @@ def is_roman_numeral(latin: str) -> bool:
     return 2 <= len(latin) <= 6 and latin not in _ROMAN_WORDS and bool(_ROMAN.match(latin))
 
 
-def _part_tag(latin: str, rigour_tag: str, person: bool) -> str:
-    if is_roman_numeral(latin):
+# Words of legal-form phrases, in the spellings lists use. A phrase rigour recognises becomes
+# one legal-form part; these catch its words when a typo, an accent or a joined word keeps
+# rigour from recognising it ("LIMITED LIABILITY COPPANY"), so they weigh little instead of
+# looking like distinctive name words.
+LEGAL_WORDS = frozenset(
+    """limited liability company companies corporation incorporated joint stock public private
+    closed open society societe anonyme anonima sociedad responsabilidad limitada gesellschaft
+    beschrankter haftung aktiengesellschaft obshchestvo obschestvo ogranichennoi ogranichennoy
+    otvetstvennostyu otvetstvennostiu aktsionernoye aktsionernoe otkrytoye otkrytoe zakrytoye
+    zakrytoe publichnoye publichnoe tovarystvo tovaristvo partnership holding holdings""".split()
+)
+
+
+@lru_cache(maxsize=65536)
+def _legal_word(latin: str) -> bool:
+    if latin in LEGAL_WORDS:
+        return True
+    if len(latin) < 6:
+        return False
+    from rapidfuzz.distance import OSA
+
+    return any(
+        abs(len(w) - len(latin)) <= 2 and OSA.distance(w, latin) <= (1 if len(w) < 9 else 2)
+        for w in LEGAL_WORDS
+        if len(w) >= 6
+    )
+
+
+def _part_tag(latin: str, rigour_tag: str, person: bool, last: bool, org: bool) -> str:
+    # "II" in a person's name is a generation ("John Smith III") only at its end; inside it
+    # is more likely a misread Korean "Il" ("Mun II Pak").
+    if is_roman_numeral(latin) and (not person or last):
         return NUM
     if rigour_tag in (LEGAL, NUM):
         return rigour_tag
+    if org and _legal_word(latin):
+        return LEGAL
     if latin in TITLES and person:
         return TITLE
     if latin in PARTICLES or rigour_tag == STOP:
@@ -292,7 +348,7 @@ def analyze(
     """Analyse one name. Returns None when nothing matchable is left (e.g. only punctuation)."""
     stats = stats or default_stats()
     schema = Schema(schema)
-    cleaned = clean_evasion(text)
+    cleaned = fold_latin(clean_evasion(text))
     person = schema is Schema.PERSON
     tt = type_tag(schema)
     names = analyze_names(
@@ -308,8 +364,11 @@ def analyze(
         for p in span.parts:
             span_symbols.setdefault(p.index, set()).add(key)
     parts: list[Part] = []
+    org = schema in (Schema.ORGANIZATION, Schema.COMPANY, Schema.UNKNOWN)
+    last_index = rname.parts[-1].index if rname.parts else -1
     for rp in rname.parts:
-        latin = rp.comparable if rp.comparable.isascii() else latinize(rp.form)
+        ascii_ok = rp.comparable.isascii() and not GREEK.search(rp.form)
+        latin = rp.comparable if ascii_ok else latinize(rp.form)
         # Dense scripts latinise one part to several syllables ("習近平" -> "xi jin ping"):
         # keep them as one token, as Latin-script lists write the name ("Xi Jinping").
         latin = latin.replace("'", "").replace(" ", "").strip("-")
@@ -318,13 +377,25 @@ def analyze(
         if not latin:
             continue
         # A party of unknown kind may be a person: its titles and patronymics are read too.
-        tag = _part_tag(latin, _RIGOUR_TAGS.get(rp.tag, PLAIN), person or schema is Schema.UNKNOWN)
+        tag = _part_tag(
+            latin,
+            _RIGOUR_TAGS.get(rp.tag, PLAIN),
+            person or schema is Schema.UNKNOWN,
+            rp.index == last_index,
+            org,
+        )
         symbols = frozenset(span_symbols.get(rp.index, ()))
         parts.append(
             Part(len(parts), rp.form, latin, tag, symbols, stats.weight(latin, tag, bool(symbols)))
         )
     if not parts:
         return None
+    if len(parts) > 1:
+        # Only a whole name of two or three Han or Hangul characters is a common name as such;
+        # syllables written apart ("타옙 나일") are a transliterated foreign name.
+        for part in parts:
+            if part.dense and part.latin not in common_tokens():
+                part.common = False
     return NameForm(text, tuple(parts), kind=kind, script=script, person=person, lang=lang)
 
 

@@ -116,26 +116,57 @@ _OTHER_LETTER = re.compile(r"[\u0370-\u03ff\u0400-\u04ff]")
 _DIGIT = re.compile(r"\d")
 
 
+_CODE = re.compile(r"^[A-Za-z]{1,3}-?\d{2,}[A-Za-z]?$")  # model codes: A320, S-400, MiG29
+_ORDINAL = re.compile(r"^\d+(st|nd|rd|th|e|er|eme|o|a|º|ª)$", re.I)
+_LEET_DIGITS = frozenset("013457 8")
+
+
 def _fix_word(match: re.Match[str]) -> str:
     word = match.group(0)
     latin = len(_LATIN_LETTER.findall(word))
     if latin and _OTHER_LETTER.search(word):
         word = word.translate(_HOMOGLYPHS)
     digits = len(_DIGIT.findall(word))
-    # A word that is mostly letters with a few digits or symbols inside is a disguised word;
-    # a word that is mostly digits is a number ("Trust 2004-1", "Brigade 44") and is kept.
+    # Letters and look-alike digits mixed in one word are a disguised word ("R0S0B0R0NEXP0RT",
+    # "K0", "130n"); pure numbers ("2004-1"), ordinals ("5th") and model codes ("A320",
+    # "S-400") are kept as they are.
     if (
-        digits and latin >= 2 and latin > digits and not re.fullmatch(r"\d+[a-z]{1,2}", word, re.I)
+        digits
+        and latin
+        and not _CODE.match(word)
+        and not _ORDINAL.match(word)
+        and all(c in _LEET_DIGITS for c in _DIGIT.findall(word))
     ) or (latin >= 2 and any(c in word for c in "@$|!")):
         word = word.translate(_LEETSPEAK)
     return word
+
+
+_ARABIC_ARTICLE = re.compile("(?<![\u0600-\u06ff])\u0627\u0644(?=[\u0600-\u06ff]{3,})")
 
 
 def clean_evasion(text: str) -> str:
     """Remove invisible characters and undo homoglyph and digit-for-letter substitutions."""
     text = unicodedata.normalize("NFKC", text)
     text = _INVISIBLE.sub("", text)
-    return _WORD.sub(_fix_word, text)
+    text = _WORD.sub(_fix_word, text)
+    # Arabic writes the article joined to the word ("العبيدي"); Latin lists write "AL-UBAYDI".
+    return _ARABIC_ARTICLE.sub("\u0627\u0644 ", text)
+
+
+def fold_latin(text: str) -> str:
+    """Latin letters without diacritics ("COMPANŸ" -> "COMPANY", "Hasán" -> "Hasan"); other
+    scripts untouched, so that legal forms and names are recognised however they are accented."""
+    if text.isascii():
+        return text
+    out = []
+    for ch in text:
+        if "\u00c0" <= ch <= "\u024f" or "\u1e00" <= ch <= "\u1eff":
+            base = unicodedata.normalize("NFKD", ch)
+            stripped = "".join(c for c in base if not unicodedata.combining(c))
+            out.append(stripped or ch)
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 _ICU = icu.Transliterator.createInstance("Any-Latin; Latin-ASCII")
@@ -244,6 +275,21 @@ def _khmer_to_latin(text: str) -> str:
 
 _KHMER = re.compile("[\u1780-\u17ff]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
+GREEK = re.compile("[\u0370-\u03ff\u1f00-\u1fff]")
+
+
+# Greek spells sounds it has no letter for with pairs: μπ b, ντ d, γκ g, τζ j, τσ ts.
+_GREEK_DIGRAPHS = (
+    (re.compile("τζ"), "j"),
+    (re.compile("τσ"), "ts"),
+    (re.compile(r"\bμπ"), "b"),
+    (re.compile("μπ"), "mb"),
+    (re.compile(r"\bντ"), "d"),
+    (re.compile("ντ"), "nd"),
+    (re.compile(r"\bγκ"), "g"),
+    (re.compile("γκ"), "ng"),
+    (re.compile("γγ"), "ng"),
+)
 
 
 @lru_cache(maxsize=65536)
@@ -251,6 +297,11 @@ def latinize(text: str) -> str:
     """A lower-case ASCII form of a name part in any script."""
     if not _NON_ASCII.search(text):
         return text.lower()
+    if GREEK.search(text):
+        lowered = text.lower()
+        for pattern, latin in _GREEK_DIGRAPHS:
+            lowered = pattern.sub(latin, lowered)
+        text = lowered
     if _KHMER.search(text):
         text = _khmer_to_latin(text)
     out = ascii_text(text)
@@ -290,3 +341,63 @@ def loose_skeleton(latin: str) -> str:
     base = base.translate(_LOOSE).replace("h", "")
     consonants = _VOWELS.sub("", base)
     return _DOUBLES.sub(r"\1", consonants)
+
+
+# Spelling rules that differ between romanisation standards and languages, applied in order:
+# one key for "Dzhavad"/"Javad", "Tschina"/"China", "Hidzhazi"/"Hijazi", "Yusuf"/"Iusuf".
+_TRANSLIT_RULES = (
+    ("dzh", "j"),
+    ("dj", "j"),
+    ("tsch", "C"),
+    ("tch", "C"),
+    ("sch", "sh"),
+    ("ch", "C"),  # ч: ch, tch, tsch, cz, and the ts Greek writes for it
+    ("cz", "C"),
+    ("ts", "C"),
+    ("tz", "C"),
+    ("zh", "j"),
+    ("kh", "h"),
+    ("gh", "g"),
+    ("ph", "f"),
+    ("th", "t"),
+    ("ck", "k"),
+    ("q", "k"),
+    ("x", "ks"),
+    ("w", "v"),
+    ("ou", "u"),
+    ("oo", "u"),
+    ("ee", "i"),
+    ("y", "i"),
+    ("c", "k"),
+)
+
+
+@lru_cache(maxsize=65536)
+def translit_key(latin: str) -> str:
+    """A form that is the same for one name in different romanisations."""
+    key = latin
+    for a, b in _TRANSLIT_RULES:
+        key = key.replace(a, b)
+    key = key.replace("h", "") if len(key) > 3 else key
+    return _DOUBLES.sub(r"\1", key).lower()
+
+
+_OCR_RULES = (
+    ("rn", "m"),
+    ("vv", "w"),
+    ("cl", "d"),
+    ("ii", "u"),
+    ("0", "o"),
+    ("1", "l"),
+    ("5", "s"),
+)
+
+
+@lru_cache(maxsize=65536)
+def ocr_key(latin: str) -> str:
+    """A form that is the same for a name and its common optical-character-recognition
+    misreadings (rn/m, vv/w, cl/d, 0/o, 1/l)."""
+    key = latin
+    for a, b in _OCR_RULES:
+        key = key.replace(a, b)
+    return key.replace("l", "i")
