@@ -138,6 +138,10 @@ def _similarity(a: Part, b: Part) -> tuple[float, str]:
             if cat == "INITIAL":
                 continue
             score, kind = _SYMBOL_SCORES.get(cat, (0.85, SYNONYM))
+            if cat == "NAME" and (max(len(a.latin), len(b.latin)) <= 3 or (a.abjad != b.abjad)):
+                # Name tables equate short syllables ("hui"/"su") and unvowelled Arabic
+                # and Hebrew spellings loosely: weaker evidence there.
+                score = 0.78
             if score > best:
                 best, how = score, kind
     la, lb = a.latin, b.latin
