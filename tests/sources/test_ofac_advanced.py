@@ -9,7 +9,8 @@ import pytest
 from embargo.errors import ParseError
 from embargo.model import Entity, IdType, Measure, NameKind, Schema
 from embargo.sources.base import ParseReport, read_head
-from embargo.sources.ofac_advanced import CONS, FORMAT, SDN, parse, period_birth_date, sniff
+from embargo.sources.ofac_advanced import CONS, FORMAT, SDN, parse, sniff
+from embargo.sources.ofac_common import period_birth_date
 
 FIXTURE = "sources/ofac_advanced/sdn_advanced.xml"
 REAL = "ofac_advanced_xml/cons_advanced.xml"

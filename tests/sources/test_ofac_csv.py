@@ -112,7 +112,7 @@ def test_fixture_organisation(sdn_dir: Path) -> None:
     ids = {(i.label, i.value, i.country, i.type) for i in org.identifiers}
     assert ids == {
         ("Registration Number", "1087746123456", "ru", IdType.REGISTRATION),
-        ("Folio Mercantil No.", "55123", "mx", IdType.OTHER),
+        ("Folio Mercantil No.", "55123", "mx", IdType.REGISTRATION),  # Mexico's company register
         ("Municipal Licence", "4471-B", "ua", IdType.OTHER),  # a label OFAC's vocabulary lacks
     }
     assert org.extra["website"] == ["www.northernstar.example"]

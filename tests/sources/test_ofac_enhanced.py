@@ -9,7 +9,7 @@ import pytest
 from embargo.errors import ParseError
 from embargo.model import Entity, IdType, Measure, NameKind, Schema
 from embargo.sources.base import ParseReport, read_head
-from embargo.sources.ofac_advanced import ListEntry
+from embargo.sources.ofac_common import ListEntry
 from embargo.sources.ofac_enhanced import CONS, FORMAT, SDN, parse, sniff, split_programs
 
 FIXTURE = "sources/ofac_enhanced/sdn_enhanced.xml"

@@ -21,6 +21,7 @@ from lxml import etree
 
 from embargo.errors import ParseError
 from embargo.model import Entity, IdType, Measure, NameKind, Schema
+from embargo.model.values import parse_birth_date
 from embargo.sources import uk_fcdo
 from embargo.sources.base import ParseReport, read_head
 from embargo.sources.uk_ofsi import (
@@ -32,7 +33,6 @@ from embargo.sources.uk_ofsi import (
     sniff_csv,
     sniff_xlsx,
     split_enumerated,
-    uk_birth_date,
 )
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures/sources/uk_ofsi/ConList.csv"
@@ -253,7 +253,8 @@ def test_split_enumerated(value: str | None, items: list[str]) -> None:
     ],
 )
 def test_uk_birth_date(text: str, iso: str) -> None:
-    birth = uk_birth_date(text)
+    # The UK notations are read by the shared parser; the BirthDate keeps the UK wording.
+    birth = parse_birth_date(text)
     assert birth is not None and birth.iso == iso and birth.text == text
 
 

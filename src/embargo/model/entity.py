@@ -14,13 +14,16 @@ import msgspec
 
 
 class Schema(StrEnum):
-    """What kind of party an entity is. Values are FollowTheMoney schema names."""
+    """What kind of party an entity is. Values are FollowTheMoney schema names, except
+    ``AIRCRAFT``: FtM calls it ``Airplane``. The value ``Aircraft`` is stored in databases and
+    used by the API, so it stays; the FtM reader and writer (``sources.ftm``) translate it.
+    """
 
     PERSON = "Person"
     ORGANIZATION = "Organization"
     COMPANY = "Company"
     VESSEL = "Vessel"
-    AIRCRAFT = "Aircraft"
+    AIRCRAFT = "Aircraft"  # FtM "Airplane"
     UNKNOWN = "LegalEntity"
 
     @property
@@ -35,7 +38,10 @@ class NameKind(StrEnum):
     ALIAS = "alias"  # a strong / good-quality alias
     WEAK = "weak"  # a low-quality alias: publishers warn against screening on it alone
     FORMER = "former"  # formerly known as
-    ORIGINAL_SCRIPT = "original-script"  # the name as written in its own (non-Latin) script
+    # The name as the party writes it, in its own non-Latin script (a Russian's name in
+    # Cyrillic). A publisher's rendering into another script (a German's name in the Greek
+    # edition of the EU list) is an ALIAS with ``script`` set.
+    ORIGINAL_SCRIPT = "original-script"
 
 
 class Name(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -107,7 +113,7 @@ class Identifier(msgspec.Struct, frozen=True, omit_defaults=True):
     type: IdType
     value: str
     label: str | None = None  # the publisher's own name for the identifier type
-    country: str | None = None  # ISO 3166-1 alpha-2 of the issuer, lower case
+    country: str | None = None  # the issuer's country code (see ``Address.country``)
     note: str | None = None
 
 
@@ -117,7 +123,14 @@ class Address(msgspec.Struct, frozen=True, omit_defaults=True):
     city: str | None = None
     region: str | None = None
     postal_code: str | None = None
-    country: str | None = None  # ISO 3166-1 alpha-2, lower case
+    # Country codes everywhere in the model are FollowTheMoney's country vocabulary, as
+    # ``values.country_code`` gives it: ISO 3166-1 alpha-2 in lower case ("ru"), plus the ISO
+    # 3166-3 codes of former states ("suhh" Soviet Union, "yucs" Yugoslavia, "cshh"
+    # Czechoslovakia, "csxx" Serbia and Montenegro: a Soviet birthplace is not Russia) and
+    # codes of occupied or disputed territories that sanctions programmes treat apart
+    # ("ua-cri" Crimea, "ua-dpr", "ua-lpr", "ge-ab", "md-pmr", "cy-trnc", "x-so"...). Cities
+    # and ordinary regions are their country ("Moscow" is "ru").
+    country: str | None = None
 
 
 class Measure(StrEnum):
@@ -167,7 +180,7 @@ class Entity(msgspec.Struct, omit_defaults=True):
     source_url: str | None = None
     birth_dates: list[BirthDate] = msgspec.field(default_factory=list)
     birth_places: list[str] = msgspec.field(default_factory=list)
-    nationalities: list[str] = msgspec.field(default_factory=list)  # ISO alpha-2, lower
+    nationalities: list[str] = msgspec.field(default_factory=list)  # country codes, see Address
     citizenships: list[str] = msgspec.field(default_factory=list)
     countries: list[str] = msgspec.field(default_factory=list)  # other associated countries
     addresses: list[Address] = msgspec.field(default_factory=list)

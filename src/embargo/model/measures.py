@@ -86,43 +86,63 @@ _OFAC_LISTS: dict[str, tuple[str, Measure, str]] = {
     ),
 }
 
-# Programs that place a party on a given non-SDN OFAC list, when a file does not say the list.
+# Programs that place a party on a given non-SDN OFAC list, for a file that does not say the
+# list (the classic XML and the CSV). A non-SDN file carries a party's SDN programs too
+# (ROSOBORONEXPORT is in CONSOLIDATED.XML for its sectoral listing, with SYRIA and
+# IRAN-CON-ARMS-EO of its SDN listing), so programs that exist only for one non-SDN list come
+# first, then the sectoral program, then the programs whose non-SDN listings are menu-based.
+# Checked against the lists the Enhanced XML (which states them) gives the same parties:
+# RUSSIA-EO14024 alone, BURMA-EO14014 and ILLICIT-DRUGS-EO14059 are the menu-based list;
+# VENEZUELA-EO13850 and IRAN-CON-ARMS-EO are SDN programs, never a non-SDN list's own.
 _OFAC_PROGRAM_LISTS: tuple[tuple[str, str], ...] = (
-    ("CAATSA", "NS-MBS"),
-    ("NS-ISA", "NS-MBS"),
-    ("IRAN-CON-ARMS-EO", "NS-MBS"),
-    ("UKRAINE-EO13662", "SSI"),
-    ("RUSSIA-EO14024", "SSI"),
-    ("BURMA-EO14014", "SSI"),
-    ("VENEZUELA-EO13850", "SSI"),
+    ("NS-PLC", "PLC"),
     ("CMIC", "CMIC"),
+    ("FSE", "FSE"),
     ("561-RELATED", "CAPTA"),
     ("CAPTA", "CAPTA"),
-    ("FSE", "FSE"),
-    ("NS-PLC", "PLC"),
+    ("NS-ISA", "NS-MBS"),
+    ("MBS", "NS-MBS"),
+    ("UKRAINE-EO13662", "SSI"),
+    ("CAATSA", "NS-MBS"),
+    ("RUSSIA-EO14024", "NS-MBS"),
+    ("BURMA-EO14014", "NS-MBS"),
+    ("ILLICIT-DRUGS-EO14059", "NS-MBS"),
 )
+# OFAC's list names, as its files and ``ofac_listing`` write them: phrases, then codes as words.
+_OFAC_LIST_PHRASES: tuple[tuple[str, str], ...] = (
+    ("CAPTA", "CAPTA"),
+    ("CORRESPONDENT ACCOUNT", "CAPTA"),
+    ("PAYABLE-THROUGH", "CAPTA"),
+    ("NS-MBS", "NS-MBS"),
+    ("MENU", "NS-MBS"),
+    ("SECTORAL", "SSI"),
+    ("PALESTINIAN", "PLC"),
+    ("EVADER", "FSE"),
+    ("CHINESE MILITARY", "CMIC"),
+)
+_OFAC_LIST_CODES = frozenset({"SSI", "PLC", "FSE", "CMIC"})
+_SDN_WORD = re.compile(r"(?<![\w-])SDN\b|SPECIALLY DESIGNATED NATIONAL")
 
 
 def ofac_list_code(list_name: str | None, programs: Iterable[str], *, sdn: bool) -> str:
-    """The OFAC list code for an entry: from the list name a file states, else from programs."""
+    """The OFAC list code for an entry: from the list name a file states, else from programs.
+
+    The name may be OFAC's own ("Non-SDN Menu-Based Sanctions List", "CAPTA List") or the one
+    ``ofac_listing`` writes ("Correspondent Account or Payable-Through Account Sanctions
+    List"), so that a listing read back (from an FtM export, say) keeps its list.
+    """
     if sdn:
         return "SDN"
     name = (list_name or "").upper()
-    for code in _OFAC_LISTS:
-        if code != "SDN" and code in name:
-            return code
-    if "MENU" in name:
-        return "NS-MBS"
-    if "SECTORAL" in name:
-        return "SSI"
-    if "PALESTINIAN" in name:
-        return "PLC"
-    if "EVADER" in name:
-        return "FSE"
-    if "CHINESE MILITARY" in name:
-        return "CMIC"
-    if "SDN" in name and "NON" not in name:
-        return "SDN"
+    if name:
+        for phrase, code in _OFAC_LIST_PHRASES:
+            if phrase in name:
+                return code
+        for word in re.findall(r"[A-Z]+", name):
+            if word in _OFAC_LIST_CODES:
+                return str(word)
+        if _SDN_WORD.search(name):
+            return "SDN"
     upper = [p.upper() for p in programs]
     for prefix, code in _OFAC_PROGRAM_LISTS:
         if any(p.startswith(prefix) for p in upper):
@@ -163,6 +183,38 @@ def ofac_listing(
         summary=summary,
         programs=programs,
         measures=detail,
+        listed_on=listed_on,
+        legal_basis=legal_basis,
+        reference=reference,
+        url=url,
+    )
+
+
+def generic_listing(
+    source: str,
+    authority: str,
+    list_name: str,
+    programs: Iterable[str] = (),
+    *,
+    measures: Iterable[str] = (),
+    listed_on: str | None = None,
+    legal_basis: str | None = None,
+    reference: str | None = None,
+    url: str | None = None,
+) -> Listing:
+    """A listing by an authority no other builder covers (an FtM import of a national list).
+
+    The measure is ``OTHER``: Embargo does not know what the list obliges, so the summary
+    says to check the program, and the authority, list and programs stay as published.
+    """
+    return Listing(
+        authority=authority,
+        list=list_name,
+        source=source,
+        measure=Measure.OTHER,
+        summary=SUMMARIES[Measure.OTHER],
+        programs=tuple(dict.fromkeys(p.strip() for p in programs if p and p.strip())),
+        measures=tuple(dict.fromkeys(m for m in measures if m)),
         listed_on=listed_on,
         legal_basis=legal_basis,
         reference=reference,
@@ -331,6 +383,7 @@ _CSL_NAMES = {
     "sectoral sanctions": "SSI",
     "menu-based": "NS-MBS",
     "capta": "CAPTA",
+    "correspondent account": "CAPTA",
     "chinese military": "CMIC",
     "foreign sanctions evaders": "FSE",
     "palestinian legislative": "PLC",
@@ -338,7 +391,12 @@ _CSL_NAMES = {
 
 
 def csl_list_code(label: str) -> str | None:
-    """The list code for a CSL ``source`` value, or None when the list is unknown."""
+    """The list code for a CSL ``source`` value, or None when the list is unknown.
+
+    Reads the CSL's own labels ("Entity List (EL) - Bureau of Industry and Security"), a bare
+    code or "<code> List" ("SDN List", "CAPTA List"), and the list names the builders here
+    write ("Sectoral Sanctions Identifications List").
+    """
     m = _CSL_CODE.search(label)
     if m:
         code = m.group(1).strip().upper()
@@ -346,10 +404,17 @@ def csl_list_code(label: str) -> str | None:
             return code
         if code in _CSL_OFAC_CODES:
             return _CSL_OFAC_CODES[code]
+    bare = re.sub(r"\s+LIST$", "", label.strip().upper())
+    if bare in _CSL_LISTS:
+        return bare
+    if bare in _CSL_OFAC_CODES:
+        return _CSL_OFAC_CODES[bare]
     lowered = label.lower()
     for needle, code in _CSL_NAMES.items():
         if needle in lowered:
             return code
+    if _SDN_WORD.search(label.upper()):
+        return "SDN"
     return None
 
 
@@ -360,11 +425,16 @@ def csl_listing(
     *,
     license_requirement: str | None = None,
     license_policy: str | None = None,
+    measures: Iterable[str] = (),
     listed_on: str | None = None,
     legal_basis: str | None = None,
     url: str | None = None,
 ) -> Listing:
-    """A listing from the US Consolidated Screening List, by its ``source`` column."""
+    """A listing from the US Consolidated Screening List, by its ``source`` column.
+
+    ``measures`` are the measures the row names (OFAC's CAATSA section 235 menu and directive
+    terms, carried in its ids); a BIS or State listing lists its licence terms first.
+    """
     programs = tuple(dict.fromkeys(p.strip() for p in programs if p and p.strip()))
     label = csl_source.strip()
     code = csl_list_code(label)
@@ -374,6 +444,7 @@ def csl_listing(
             programs,
             sdn=code == "SDN",
             list_name=_OFAC_LISTS[code][0],
+            measures=measures,
             listed_on=listed_on,
             legal_basis=legal_basis,
             url=url,
@@ -381,12 +452,19 @@ def csl_listing(
     if code in _CSL_LISTS:
         authority, name, measure, summary = _CSL_LISTS[code]
         detail = tuple(
-            f"{k}: {v}"
-            for k, v in (
-                ("Licence requirement", license_requirement),
-                ("Licence review policy", license_policy),
+            dict.fromkeys(
+                [
+                    *(
+                        f"{k}: {v}"
+                        for k, v in (
+                            ("Licence requirement", license_requirement),
+                            ("Licence review policy", license_policy),
+                        )
+                        if v
+                    ),
+                    *(m for m in measures if m),
+                ]
             )
-            if v
         )
         return Listing(
             authority=authority,
@@ -407,6 +485,7 @@ def csl_listing(
         measure=Measure.OTHER,
         summary=SUMMARIES[Measure.OTHER],
         programs=programs,
+        measures=tuple(dict.fromkeys(m for m in measures if m)),
         listed_on=listed_on,
         legal_basis=legal_basis,
         url=url,

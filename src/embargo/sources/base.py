@@ -9,6 +9,7 @@ without a trace.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -131,8 +132,25 @@ def entity_id(source: str, source_id: str) -> str:
     return f"{source}-{source_id}"
 
 
-def xml_error(path: Path, exc: Exception) -> ParseError:
-    """A ParseError for an lxml syntax error, keeping its line number."""
+def _line_count(path: Path) -> int:
+    """How many lines the file has (a last line without a newline counts)."""
+    count, last = 0, b"\n"
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (last != b"\n")
+
+
+def xml_error(path: Path, exc: Exception, *, whole_file: bool = True) -> ParseError:
+    """A ParseError for an lxml syntax error, keeping its line number.
+
+    lxml places some errors at line 0 (an empty document); they are reported at line 1. A file
+    cut off inside a tag or an attribute fails with lxml's message about that token
+    ("Specification mandates value for attribute ..."), so an error on the file's last line
+    says the file is most likely truncated. ``whole_file=False`` is for XML read from inside
+    ``path`` (an ODS archive's ``content.xml``), whose lines are not the file's.
+    """
     line = None
     position = getattr(exc, "position", None)
     if position:
@@ -141,6 +159,13 @@ def xml_error(path: Path, exc: Exception) -> ParseError:
     msg = getattr(exc, "msg", None)
     if msg:
         reason = str(msg)
-    if "Document is empty" in reason or "Premature end of data" in reason or "not closed" in reason:
+    line = max(line or 1, 1)
+    truncated = "Document is empty" in reason or "Premature end of data" in reason
+    truncated = truncated or "not closed" in reason
+    if not truncated and whole_file:
+        # A file that cannot be read again keeps lxml's message alone.
+        with contextlib.suppress(OSError):
+            truncated = line >= _line_count(path)
+    if truncated:
         reason = f"XML is truncated or malformed ({reason})"
     return ParseError(path, reason, line=line)

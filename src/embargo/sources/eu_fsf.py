@@ -26,9 +26,11 @@ from embargo.model import Address, BirthDate, Entity, Identifier, IdType, Name, 
 from embargo.model.measures import eu_listing
 from embargo.model.values import (
     clean,
+    country_alpha3,
     country_code,
     id_type,
     make_name,
+    mark_original_scripts,
     parse_birth_date,
     parse_date,
     parse_gender,
@@ -78,6 +80,16 @@ _KNOWN_CHILDREN = frozenset(
 )
 
 _ORIGINAL_SCRIPT = re.compile(r"\(original script:\s*([^)]+)\)", re.I)
+# The EU's official languages: a name in one of them is the EU's own rendering of the name for
+# that language's edition of the list. Two are written in other scripts than Latin, and a
+# name in them is the party's own writing only for a party of those languages' countries.
+_EU_LANGUAGES = frozenset(
+    {
+        "bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "ga", "hr", "hu", "it",
+        "lt", "lv", "mt", "nl", "pl", "pt", "ro", "sk", "sl", "sv",
+    }
+)  # fmt: skip
+_EU_SCRIPT_LANGUAGES = {"bg": frozenset({"bg"}), "el": frozenset({"gr", "cy"})}
 _LOW_QUALITY = re.compile(r"\blow[- ]quality\b", re.I)
 # Remarks that only grade an alias; they set its kind and are not kept as remarks.
 _QUALITY_NOTE = re.compile(r"^\s*(?:low|good)[- ]quality (?:alias|a\.k\.a\.?)\s*\.?\s*$", re.I)
@@ -189,7 +201,7 @@ class _Alias:
     function: bool = False
 
 
-def _names(entity: Entity, aliases: list[Any]) -> None:
+def _names(entity: Entity, aliases: list[Any]) -> dict[str, str]:
     """Names, titles, functions and gender from the ``nameAlias`` elements.
 
     The EU marks no alias as the main one (``strong`` is true for nearly all) and lists them in
@@ -198,7 +210,14 @@ def _names(entity: Entity, aliases: list[Any]) -> None:
     without a language or in English that carries the ``function`` (the EU's working record
     for the party), else the first such alias without it, else the first strong Latin alias,
     the first strong alias, the first alias.
+
+    A name in another script is the party's own writing of it (``original-script``) when the
+    EU gives it in a language that is not one of its own (Russian, Arabic, Korean...) or in an
+    "(original script: ...)" remark. The Bulgarian and Greek editions' renderings of every
+    name are returned (text -> language), for the caller to judge once the party's countries
+    are known; names without a language are left to ``mark_original_scripts``.
     """
+    translated: dict[str, str] = {}
     found: list[_Alias] = []
     for na in aliases:
         remarks = _remarks(na)
@@ -216,9 +235,12 @@ def _names(entity: Entity, aliases: list[Any]) -> None:
             last=na.get("lastName"),
             title=na.get("title"),
             lang=lang,
+            original_script=bool(lang) and lang not in _EU_LANGUAGES,
         )
         if name is not None:
             found.append(_Alias(name, strong, lang, bool(_get(na, "function"))))
+            if name.script and lang in _EU_SCRIPT_LANGUAGES:
+                translated[name.full] = lang
         # ``function`` is a person's office; for an enterprise it is a description of its role.
         role = _get(na, "function")
         _add_text(entity.positions if entity.schema is Schema.PERSON else entity.remarks, role)
@@ -228,7 +250,11 @@ def _names(entity: Entity, aliases: list[Any]) -> None:
         for remark in remarks:
             match = _ORIGINAL_SCRIPT.search(remark)
             if match:
-                written = make_name(match.group(1), NameKind.ALIAS if strong else NameKind.WEAK)
+                written = make_name(
+                    match.group(1),
+                    NameKind.ALIAS if strong else NameKind.WEAK,
+                    original_script=True,
+                )
                 if written is not None:
                     found.append(_Alias(written, strong, None))
                 if match.group(0).strip() == remark.strip():
@@ -236,7 +262,7 @@ def _names(entity: Entity, aliases: list[Any]) -> None:
             if not _QUALITY_NOTE.match(remark):
                 _add(entity.remarks, remark)
     if not found:
-        return
+        return translated
 
     def rank(alias: _Alias) -> int:
         latin = alias.name.script is None
@@ -257,6 +283,7 @@ def _names(entity: Entity, aliases: list[Any]) -> None:
         if key not in seen:
             seen.add(key)
             entity.names.append(alias.name)
+    return translated
 
 
 def _birth_date(el: Any, ctx: _Context, where: str) -> BirthDate | None:
@@ -322,12 +349,10 @@ def _birth_place(el: Any, remarks: list[str]) -> str | None:
 
 def _id_type(code: str | None, description: str | None, remarks: list[str]) -> IdType:
     kind = _ID_CODES.get(code or "") or id_type(description)
-    if kind is IdType.OTHER and remarks:
-        # "other" documents are often named in the remark ("Tax Identification Number").
-        text = remarks[0].lower()
-        if "tax" in text or "fiscal" in text:
-            return IdType.TAX_ID
-        kind = id_type(remarks[0]) if len(remarks[0]) < 80 else kind
+    if kind is IdType.OTHER and remarks and len(remarks[0]) < 80:
+        # "other" documents are often named in the remark ("Tax Identification Number"); a
+        # longer remark is prose about the document, not its name.
+        kind = id_type(remarks[0])
     return kind
 
 
@@ -455,7 +480,7 @@ def parse_entity(el: Any, ctx: _Context) -> Entity | None:
     )
     remarks = _remarks(el)
     entity.remarks.extend(dict.fromkeys(remarks))
-    _names(entity, groups.get("nameAlias", []))
+    translated = _names(entity, groups.get("nameAlias", []))
     if not entity.names:
         ctx.report.skip(where, "sanctionEntity has no name")
         return None
@@ -467,7 +492,9 @@ def parse_entity(el: Any, ctx: _Context) -> Entity | None:
         label = _country_label(item)
         for remark in _remarks(item):
             _add(entity.remarks, f"Citizenship ({label}): {remark}" if label else remark)
+    birth_countries: list[str] = []
     for item in groups.get("birthdate", []):
+        _add(birth_countries, _country(item))
         item_remarks = _remarks(item)
         bd = _birth_date(item, ctx, where)
         if bd is not None and bd not in entity.birth_dates:
@@ -514,7 +541,29 @@ def parse_entity(el: Any, ctx: _Context) -> Entity | None:
         )
         if listing not in entity.listings:
             entity.listings.append(listing)
+    _original_scripts(entity, translated, birth_countries)
     return entity
+
+
+def _original_scripts(
+    entity: Entity, translated: dict[str, str], birth_countries: list[str]
+) -> None:
+    """Mark the names in the party's own script, once its countries are known.
+
+    A party tied to no country at all (many listed under the Ukraine regime are) is taken to
+    write as the country of its regime does (programme ``UKR``, ``BLR``, ``PRK``...); the
+    Bulgarian and Greek editions' renderings count only for a party of those countries.
+    """
+    if not any(n.script for n in entity.names):
+        return
+    countries = [*birth_countries]
+    tied = {*entity.all_countries, *countries}
+    if not tied:
+        for listing in entity.listings:
+            _add(countries, country_alpha3(listing.programs[0] if listing.programs else None))
+        tied.update(countries)
+    keep = {t for t, lang in translated.items() if not tied & _EU_SCRIPT_LANGUAGES[lang]}
+    mark_original_scripts(entity, countries=countries, keep=keep)
 
 
 def _maybe_vessel(entity: Entity, ctx: _Context, where: str) -> None:
@@ -573,30 +622,12 @@ def _merge(into: Entity, other: Entity) -> None:
     into.gender = into.gender or other.gender
 
 
-def _xml_failure(path: Path, exc: Exception) -> ParseError:
-    """``xml_error``, plus a line for errors lxml places at line 0 and a word on truncation.
-
-    A file cut off inside an attribute or a tag fails with lxml's message about that token
-    ("Specification mandates value for attribute ..."); when the failure is on the file's
-    last line the file most likely ends early, and the message says so.
-    """
-    err = xml_error(path, exc)
-    line = err.line or 1
-    reason = err.reason
-    if "truncated" not in reason:
-        with path.open("rb") as fh:
-            last = 1 + sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
-        if line >= last:
-            reason = f"XML is truncated or malformed ({reason})"
-    return ParseError(path, reason, line=line)
-
-
 def _read_root(path: Path, root: Any, report: ParseReport) -> None:
     name = _local(root.tag) or str(root.tag)
     if name != "export":
         raise ParseError(path, f"root element is <{name}>, expected <export>", line=root.sourceline)
     generated = _get(root, "generationDate")
-    report.publisher_date = parse_date(generated[:10]) if generated else None
+    report.publisher_date = parse_date(generated)
 
 
 def parse(path: Path, report: ParseReport) -> Iterator[Entity]:
@@ -649,7 +680,7 @@ def parse(path: Path, report: ParseReport) -> Iterator[Entity]:
                     f"(programmes {programmes})"
                 )
     except etree.XMLSyntaxError as exc:
-        raise _xml_failure(path, exc) from None
+        raise xml_error(path, exc) from None
     if not root_read:
         # A well-formed file without a single sanctionEntity: still check what it is.
         _read_root(path, context.root, report)

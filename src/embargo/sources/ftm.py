@@ -21,9 +21,9 @@ What the importer does:
   ``report.skip`` when they stand on their own line; they are not screened.
 * **Listings.** Each ``Sanction`` becomes a listing on its target, built by the ``measures``
   builder that fits the sanction's dataset or authority (OFAC, EU, UN, UK, US CSL); any other
-  authority gets a ``Measure.OTHER`` listing that names it (``generic_listing`` below, which
-  ``measures.py`` does not have yet). A sanction whose ``status`` says it ended (``expired``,
-  ``inactive``, ...) is skipped, not listed. A target with no ``Sanction`` entity but the topic
+  authority gets a ``Measure.OTHER`` listing that names it (``measures.generic_listing``). A
+  sanction whose ``status`` says it ended (``expired``, ``inactive``, ...) is skipped, not
+  listed. A target with no ``Sanction`` entity but the topic
   ``sanction`` (OpenSanctions' eu_fsf sample has none) gets the listing of each dataset it
   comes from that is one known list (``eu_fsf`` -> EU), or else one ``OTHER`` listing naming
   its datasets, so that a match still reads as a sanctions hit. A target with neither (a PEP)
@@ -64,17 +64,16 @@ from embargo.model import (
     Identifier,
     IdType,
     Listing,
-    Measure,
     Name,
     NameKind,
     Relation,
     Schema,
 )
 from embargo.model.measures import (
-    SUMMARIES,
     csl_list_code,
     csl_listing,
     eu_listing,
+    generic_listing,
     ofac_listing,
     uk_listing,
     un_listing,
@@ -84,6 +83,7 @@ from embargo.model.values import (
     country_code,
     id_type,
     make_name,
+    mark_original_scripts,
     parse_birth_date,
     parse_date,
     parse_gender,
@@ -126,36 +126,17 @@ _PART_PROPS: Final = {
     "fatherName": "patronymic",
     "lastName": "last",
 }
+# FtM's identifier properties; their types are the ones ``values.id_type`` gives them.
 ID_PROPS: Final[dict[str, IdType]] = {
-    "passportNumber": IdType.PASSPORT,
-    "idNumber": IdType.NATIONAL_ID,
-    "socialSecurityNumber": IdType.SOCIAL_SECURITY,
-    "taxNumber": IdType.TAX_ID,
-    "innCode": IdType.TAX_ID,
-    "vatCode": IdType.TAX_ID,
-    "irsCode": IdType.TAX_ID,
-    "registrationNumber": IdType.REGISTRATION,
-    "ogrnCode": IdType.REGISTRATION,
-    "okpoCode": IdType.REGISTRATION,
-    "uscCode": IdType.REGISTRATION,
-    "dunsCode": IdType.REGISTRATION,
-    "uniqueEntityId": IdType.REGISTRATION,
-    "licenseNumber": IdType.OTHER,
-    "npiCode": IdType.OTHER,
-    "bvdId": IdType.OTHER,
-    "permId": IdType.OTHER,
-    "kppCode": IdType.OTHER,
-    "cageCode": IdType.OTHER,
-    "isinCode": IdType.OTHER,
-    "ricCode": IdType.OTHER,
-    "bikCode": IdType.OTHER,
-    "imoNumber": IdType.IMO,
-    "mmsi": IdType.MMSI,
-    "leiCode": IdType.LEI,
-    "swiftBic": IdType.SWIFT_BIC,
-    "serialNumber": IdType.AIRCRAFT,
-    "icaoCode": IdType.AIRCRAFT,
-}
+    prop: id_type(prop)
+    for prop in (
+        "passportNumber", "idNumber", "socialSecurityNumber", "taxNumber", "innCode",
+        "vatCode", "irsCode", "registrationNumber", "ogrnCode", "okpoCode", "uscCode",
+        "dunsCode", "uniqueEntityId", "licenseNumber", "npiCode", "bvdId", "permId", "kppCode",
+        "cageCode", "isinCode", "ricCode", "bikCode", "imoNumber", "mmsi", "leiCode",
+        "swiftBic", "serialNumber", "icaoCode",
+    )
+}  # fmt: skip
 _DEFAULT_ID_PROP: Final[dict[IdType, str]] = {
     IdType.PASSPORT: "passportNumber",
     IdType.NATIONAL_ID: "idNumber",
@@ -227,7 +208,8 @@ _EMBARGO_AUTHORITIES: Final[dict[str, str]] = {
     "EU": "eu",
     "UN Security Council": "un",
     "UK FCDO": "uk-fcdo",
-    "UK HM Treasury (OFSI)": "uk-ofsi",
+    "UK OFSI": "uk-ofsi",
+    "UK HM Treasury (OFSI)": "uk-ofsi",  # the name earlier exports wrote
     "US BIS": "csl",
     "US State Department (DDTC)": "csl",
     "US State Department (ISN)": "csl",
@@ -235,7 +217,7 @@ _EMBARGO_AUTHORITIES: Final[dict[str, str]] = {
 }
 _UK_AUTHORITIES: Final = {
     "uk-fcdo": ("UK FCDO", "UK Sanctions List"),
-    "uk-ofsi": ("UK HM Treasury (OFSI)", "OFSI Consolidated List"),
+    "uk-ofsi": ("UK OFSI", "OFSI Consolidated List"),  # as uk_ofsi writes them
 }
 # Written into ``publisher`` of every Sanction Embargo exports, so the importer can trust the
 # list name it put in ``summary``.
@@ -269,45 +251,6 @@ def _list_name(summaries: Sequence[str], trusted: bool) -> str | None:
         if trusted or (len(text) <= 100 and ("list" in text.lower() or csl_list_code(text))):
             return text
     return None
-
-
-def _ofac_list_hint(list_name: str | None) -> str | None:
-    # ofac_list_code does not recognise the CAPTA list by the name ofac_listing gives it.
-    if list_name and "correspondent account" in list_name.lower():
-        return "CAPTA"
-    return list_name
-
-
-def generic_listing(
-    source: str,
-    authority: str,
-    list_name: str,
-    programs: Iterable[str] = (),
-    *,
-    measures: Iterable[str] = (),
-    listed_on: str | None = None,
-    legal_basis: str | None = None,
-    reference: str | None = None,
-    url: str | None = None,
-) -> Listing:
-    """A listing by an authority the ``measures`` builders do not cover (yet).
-
-    Kept here until ``measures.py`` grows a shared builder: the measure is ``OTHER``, and the
-    authority, list and programs are kept as published so an analyst can look them up.
-    """
-    return Listing(
-        authority=authority,
-        list=list_name,
-        source=source,
-        measure=Measure.OTHER,
-        summary=SUMMARIES[Measure.OTHER],
-        programs=tuple(dict.fromkeys(p for p in programs if p)),
-        measures=tuple(dict.fromkeys(m for m in measures if m)),
-        listed_on=listed_on,
-        legal_basis=legal_basis,
-        reference=reference,
-        url=url,
-    )
 
 
 def sanction_listing(
@@ -347,7 +290,7 @@ def sanction_listing(
             source,
             programs or program_ids,
             sdn=sdn,
-            list_name=None if sdn else _ofac_list_hint(list_name),
+            list_name=None if sdn else list_name,
             measures=provisions,
             listed_on=listed_on,
             legal_basis=legal_basis,
@@ -462,10 +405,6 @@ def _values(props: dict[str, Any], key: str) -> list[str]:
 def _first(props: dict[str, Any], key: str) -> str | None:
     values = _values(props, key)
     return values[0] if values else None
-
-
-def _date(value: str | None) -> str | None:
-    return parse_date(value.split("T", 1)[0]) if value else None
 
 
 def _slug(text: str) -> str:
@@ -630,8 +569,8 @@ class _Graph:
         if not targets:
             return f"sanction on {', '.join(entities)}, which is not a target in this file"
         datasets = [d for d in adjunct.data.get("datasets") or [] if isinstance(d, str)]
-        dates = [d for d in (_date(v) for v in _values(props, "listingDate")) if d]
-        dates = dates or [d for d in (_date(v) for v in _values(props, "startDate")) if d]
+        dates = [d for d in (parse_date(v) for v in _values(props, "listingDate")) if d]
+        dates = dates or [d for d in (parse_date(v) for v in _values(props, "startDate")) if d]
         urls = _values(props, "sourceUrl") or _values(props, "programUrl")
         listing = sanction_listing(
             self.report.source,
@@ -671,8 +610,8 @@ class _Graph:
         dates = " ".join(
             f"{k} {v}"
             for k, v in (
-                ("issued", _date(_first(props, "startDate"))),
-                ("expires", _date(_first(props, "endDate"))),
+                ("issued", parse_date(_first(props, "startDate"))),
+                ("expires", parse_date(_first(props, "endDate"))),
             )
             if v
         )
@@ -891,7 +830,7 @@ def _build_party(
                 target.append(code)
     handled |= {"nationality", "citizenship", "country", "jurisdiction", "mainCountry"}
     for value in _values(props, "birthDate"):
-        bd = parse_birth_date(value.split("T", 1)[0])
+        bd = parse_birth_date(value)
         if bd and bd not in entity.birth_dates:
             entity.birth_dates.append(bd)
     entity.birth_places.extend(_values(props, "birthPlace"))
@@ -951,6 +890,7 @@ def _build_party(
     if not entity.listings and "sanction" in _values(props, "topics"):
         datasets = [d for d in data.get("datasets") or [] if isinstance(d, str)]
         entity.listings.extend(topic_listings(report.source, datasets, _values(props, "programId")))
+    mark_original_scripts(entity)
     return entity
 
 
@@ -1037,7 +977,7 @@ def _start(path: Path, report: ParseReport) -> None:
 def _note_dates(report: ParseReport, data: dict[str, Any]) -> None:
     seen = data.get("last_seen")
     if isinstance(seen, str):
-        date = _date(seen)
+        date = parse_date(seen)
         if date and (report.publisher_date is None or date > report.publisher_date):
             report.publisher_date = date
 

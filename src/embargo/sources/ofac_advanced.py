@@ -13,41 +13,49 @@ only arrive after the last party. Parties are kept as entities without listings 
 of what is yielded anyway) and completed once the sanctions entries have been read. Identity
 documents and locations that arrive late (a file not in schema order) are still applied.
 
-A few helpers here (dates from periods, feature routing, listings from list entries) are also
-used by the Enhanced XML reader, which carries the same facts in a flatter shape.
+The helpers this reader shares with the Enhanced XML reader, which carries the same facts in
+a flatter shape (dates from periods, feature routing, listings from list entries, names from
+typed parts), are in ``ofac_common``.
 """
 
 from __future__ import annotations
 
-import calendar
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-import msgspec
 from lxml import etree
 
-from embargo.errors import ParseError
-from embargo.model import Address, BirthDate, Entity, Listing, Name, NameKind, Relation, Schema
-from embargo.model.measures import ofac_list_code, ofac_listing
-from embargo.model.values import clean, country_code, make_name, parse_birth_date
+from embargo.model import Address, Entity, NameKind, Relation, Schema
+from embargo.model.values import clean, country_code
 from embargo.sources.base import FormatSpec, ParseReport, entity_id, text_head, xml_error
-from embargo.sources.ofac_common import SDN_URL, apply_id
+from embargo.sources.ofac_common import (
+    CONS,
+    SDN,
+    SDN_URL,
+    DatePoint,
+    ListEntry,
+    add_name,
+    address_from_parts,
+    apply_feature,
+    apply_id,
+    build_listings,
+    feature_key,
+    month_end,
+    parts_name,
+    period_birth_date,
+    period_text,
+    point_text,
+    read_root,
+    relation_kind,
+    source_for,
+)
 
-SDN = "us_ofac_sdn"
-CONS = "us_ofac_cons"
+__all__ = ["CONS", "FORMAT", "SDN", "parse", "sniff"]
 
 _ROOT = re.compile(r"<(?:[\w.-]+:)?Sanctions[\s>/]")
 _NS_HINT = "un.org/sanctions/1.0"
-
-DatePoint = tuple[int, int, int]
-
-
-def source_for(path: Path) -> str:
-    """OFAC publishes the same formats for both lists; only the file name tells them apart."""
-    return CONS if "cons" in path.name.lower() else SDN
 
 
 def sniff(path: Path, head: bytes) -> str | None:
@@ -55,372 +63,6 @@ def sniff(path: Path, head: bytes) -> str | None:
     if _NS_HINT not in text or not _ROOT.search(text):
         return None
     return source_for(path)
-
-
-# --- helpers shared with the Enhanced XML reader ------------------------------------------
-
-
-def read_root(path: Path, expected: str) -> str:
-    """The root element's namespace as a tag prefix (``{...}`` or empty), checking its name.
-
-    Reading just the root first lets the main pass listen only for the record elements it
-    needs, which is what keeps the 120 MB SDN file fast.
-    """
-    if path.stat().st_size == 0:
-        raise ParseError(
-            path, f"file is empty, expected an XML document with root <{expected}>", line=1
-        )
-    parser = etree.XMLPullParser(
-        events=("start",), resolve_entities=False, no_network=True, huge_tree=True
-    )
-    try:
-        with path.open("rb") as fh:
-            while chunk := fh.read(64 * 1024):
-                parser.feed(chunk)
-                for _event, el in parser.read_events():
-                    if not isinstance(el, etree._Element):
-                        continue
-                    ns, _, local = str(el.tag).rpartition("}")
-                    if local != expected:
-                        raise ParseError(
-                            path,
-                            f"root element is <{local}>, expected <{expected}>",
-                            line=_line(el),
-                            element=local,
-                        )
-                    return ns + "}" if ns else ""
-            parser.close()
-    except etree.XMLSyntaxError as exc:
-        err = xml_error(path, exc)
-        if not err.line:
-            err = ParseError(path, err.reason, line=1)
-        raise err from None
-    raise ParseError(path, f"no root element, expected <{expected}>", line=1)
-
-
-def _month_end(year: int, month: int) -> int:
-    if 1 <= year <= 9999 and 1 <= month <= 12:
-        return calendar.monthrange(year, month)[1]
-    return 31
-
-
-def _point_text(point: DatePoint) -> str:
-    return f"{point[0]:04d}-{point[1]:02d}-{point[2]:02d}"
-
-
-def period_birth_date(
-    start: DatePoint | None, end: DatePoint | None, *, circa: bool = False, text: str | None = None
-) -> BirthDate | None:
-    """A birth date from a publisher's date period (earliest and latest possible day).
-
-    OFAC models "1962" as 1962-01-01 .. 1962-12-31, "Oct 1952" as a whole month and
-    "1960 to 1962" as a span of whole years; anything finer than a year that is not a whole
-    month or day keeps the years only. ``text`` is the publisher's own wording when it has one.
-    """
-    if start is None and end is None:
-        return parse_birth_date(text) if text else None
-    first = start or end
-    last = end or start
-    assert first is not None and last is not None
-    (y1, m1, d1), (y2, m2, d2) = first, last
-    if first == last:
-        wording = _point_text(first)
-    elif y1 == y2 and m1 == m2 and d1 == 1 and d2 == _month_end(y2, m2):
-        wording = f"{y1:04d}-{m1:02d}"
-    elif y1 == y2:
-        wording = f"{y1:04d}"
-    else:
-        wording = f"{y1:04d} to {y2:04d}"
-    if circa:
-        wording = "circa " + wording
-    bd = parse_birth_date(wording)
-    if bd is None:
-        return None
-    label = clean(text)
-    if label and label != bd.text:
-        bd = msgspec.structs.replace(bd, text=label)
-    return bd
-
-
-def period_text(start: DatePoint | None, end: DatePoint | None, circa: bool = False) -> str | None:
-    """A date period as text at its own precision, for date-valued attributes."""
-    bd = period_birth_date(start, end, circa=circa)
-    return bd.text if bd else None
-
-
-_RELATION_KINDS = {
-    "owned or controlled by": "owned-by",
-    "owns, controls, or operates": "owns",
-    "acting for or on behalf of": "acting-for",
-    "associate of": "associate-of",
-    "linked to": "linked-to",
-    "family member of": "family-member",
-    "providing support to": "supports",
-    "leader or official of": "official-of",
-    "principal executive officer": "principal-executive-officer",
-    "playing a significant role in": "significant-role-in",
-    "property in the interest of": "property-of",
-}
-
-
-def relation_kind(label: str | None, *, former: bool = False) -> str:
-    text = (clean(label) or "linked to").lower()
-    kind = _RELATION_KINDS.get(text) or re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "linked-to"
-    return "former-" + kind if former else kind
-
-
-_VESSEL_EXTRA = {
-    "vessel call sign": "callSign",
-    "vessel type": "vesselType",
-    "vessel owner": "owner",
-    "vessel tonnage": "tonnage",
-    "vessel gross registered tonnage": "grossRegisteredTonnage",
-}
-_MORE_INFO = re.compile(r"^for more information\b", re.I)
-
-
-@lru_cache(maxsize=1024)
-def feature_key(label: str) -> str:
-    return re.sub(r"[\s:\-–]+$", "", label.strip().lower())
-
-
-def _is_measure_label(key: str) -> bool:
-    # OFAC adds a new "Executive Order NNNNN information" label with each menu-style program;
-    # matching the family keeps new ones out of the identifier list.
-    if key.startswith("caatsa section 235"):
-        return True
-    return key.startswith("executive order") and ("information" in key or "determination" in key)
-
-
-def _add_code(codes: list[str], code: str | None) -> None:
-    if code and code not in codes:
-        codes.append(code)
-
-
-def apply_feature(
-    entity: Entity,
-    label: str,
-    value: str | None,
-    measures: list[tuple[str, str]],
-    *,
-    country: str | None = None,
-    birth_date: BirthDate | None = None,
-) -> None:
-    """Put one OFAC feature (labelled fact about a party) where it belongs on ``entity``.
-
-    ``country`` is an ISO code the publisher resolved itself; ``measures`` collects
-    ``(label, text)`` for statements of which measures apply, routed to listings later.
-    """
-    key = feature_key(label)
-    value = clean(value)
-    if key == "birthdate":
-        bd = birth_date or parse_birth_date(value)
-        if bd and bd not in entity.birth_dates:
-            entity.birth_dates.append(bd)
-        return
-    if value is None:
-        return
-    if key == "place of birth":
-        if value not in entity.birth_places:
-            entity.birth_places.append(value)
-    elif key == "nationality country":
-        _add_code(entity.nationalities, country or country_code(value))
-    elif key == "citizenship country":
-        _add_code(entity.citizenships, country or country_code(value))
-    elif key == "vessel flag":
-        entity.add_extra("flag", value)
-        _add_code(entity.countries, country or country_code(value))
-    elif key in _VESSEL_EXTRA:
-        entity.add_extra(_VESSEL_EXTRA[key], value)
-    elif key == "title":
-        target = entity.positions if entity.schema is Schema.PERSON else entity.titles
-        if value not in target:
-            target.append(value)
-    elif _is_measure_label(key):
-        if _MORE_INFO.match(value):
-            if value not in entity.remarks:
-                entity.remarks.append(value)
-        else:
-            measures.append((key, value))
-    else:
-        found: list[str] = []
-        apply_id(entity, label, value, country, found)
-        measures.extend((key, m) for m in found)
-
-
-@dataclass
-class ListEntry:
-    """One list a party is on, as the file states it."""
-
-    list_name: str | None
-    programs: list[str] = field(default_factory=list)
-    listed_on: str | None = None
-    legal_basis: list[str] = field(default_factory=list)
-    measures: list[str] = field(default_factory=list)
-
-
-def _is_consolidated(name: str | None) -> bool:
-    return (name or "").strip().lower() == "consolidated list"
-
-
-def _is_sdn(name: str | None) -> bool:
-    return (name or "").strip().upper() in ("SDN LIST", "SDN")
-
-
-def _merge_entries(entries: Iterable[ListEntry]) -> list[ListEntry]:
-    merged: dict[str, ListEntry] = {}
-    for entry in entries:
-        key = (entry.list_name or "").strip().lower()
-        have = merged.get(key)
-        if have is None:
-            merged[key] = ListEntry(
-                entry.list_name,
-                list(entry.programs),
-                entry.listed_on,
-                list(entry.legal_basis),
-                list(entry.measures),
-            )
-            continue
-        have.programs.extend(p for p in entry.programs if p not in have.programs)
-        have.legal_basis.extend(b for b in entry.legal_basis if b not in have.legal_basis)
-        have.measures.extend(m for m in entry.measures if m not in have.measures)
-        if entry.listed_on and (have.listed_on is None or entry.listed_on < have.listed_on):
-            have.listed_on = entry.listed_on
-    return list(merged.values())
-
-
-def build_listings(
-    source: str,
-    entries: Sequence[ListEntry],
-    measures: Sequence[tuple[str, str]],
-    url: str | None,
-) -> list[Listing]:
-    """One listing per list the party is on.
-
-    OFAC also files every non-SDN party under a "Consolidated List" entry that only repeats
-    its real list, so that entry counts only when it is the sole one. Measures stated as
-    features are routed to the listing they explain: directive information to the sectoral
-    list, the rest (CAATSA section 235 and other menus) to menu-based lists, falling back to
-    the non-SDN listings and then to all of them.
-    """
-    real = [e for e in entries if not _is_consolidated(e.list_name)]
-    chosen = _merge_entries(real or entries)
-    if not chosen:
-        # No entry at all: the party is on the list the file itself publishes.
-        chosen = [ListEntry("SDN List" if source == SDN else None)]
-    codes = [ofac_list_code(e.list_name, e.programs, sdn=_is_sdn(e.list_name)) for e in chosen]
-    extra: list[list[str]] = [list(e.measures) for e in chosen]
-    for key, text in measures:
-        wanted = "SSI" if "directive" in key else "NS-MBS"
-        targets = [i for i, c in enumerate(codes) if c == wanted]
-        targets = (
-            targets or [i for i, c in enumerate(codes) if c != "SDN"] or list(range(len(codes)))
-        )
-        for i in targets:
-            if text not in extra[i]:
-                extra[i].append(text)
-    return [
-        ofac_listing(
-            source,
-            entry.programs,
-            sdn=code == "SDN" and _is_sdn(entry.list_name),
-            list_name=entry.list_name,
-            measures=extra[i],
-            listed_on=entry.listed_on,
-            legal_basis="; ".join(entry.legal_basis) or None,
-            url=url,
-        )
-        for i, (entry, code) in enumerate(zip(chosen, codes, strict=True))
-    ]
-
-
-_PART_SLOTS = {
-    "first name": "first",
-    "given name": "first",
-    "middle name": "middle",
-    "last name": "last",
-    "surname": "last",
-    "family name": "last",
-    "patronymic": "patronymic",
-    "matronymic": "matronymic",
-    "maiden name": "maiden",
-}
-_STREET_PARTS = ("ADDRESS1", "ADDRESS2", "ADDRESS3")
-_KNOWN_PARTS = frozenset((*_STREET_PARTS, "CITY", "STATE/PROVINCE", "REGION", "POSTAL CODE"))
-_FAMILY_FIRST_SCRIPTS = ("chinese", "japanese", "korean", "hangul", "han")
-
-
-def family_name_first(script: str | None) -> bool:
-    return bool(script) and any(s in (script or "").lower() for s in _FAMILY_FIRST_SCRIPTS)
-
-
-def parts_name(
-    parts: Sequence[tuple[str, str]],
-    kind: NameKind,
-    schema: Schema,
-    *,
-    script: str | None = None,
-    full: str | None = None,
-) -> Name | None:
-    """A name from typed parts (``("Last Name", "PUTIN")``...), persons in natural order."""
-    slots: dict[str, list[str]] = {}
-    for part_type, value in parts:
-        slot = _PART_SLOTS.get(part_type.strip().lower(), "other")
-        slots.setdefault(slot, []).append(value)
-
-    def joined(slot: str) -> str | None:
-        # Parts arrive cleaned; make_name cleans the joined result once more.
-        return " ".join(slots[slot]) if slot in slots else None
-
-    first, middle, last = joined("first"), joined("middle"), joined("last")
-    patronymic = joined("patronymic")
-    if full is None:
-        if schema is Schema.PERSON and (first or last or patronymic):
-            if family_name_first(script):
-                order = [last, first, middle]
-                sep = ""
-            else:
-                order = [first, middle, patronymic, last]
-                sep = " "
-            order += [joined("matronymic"), joined("maiden"), joined("other")]
-            full = sep.join(p for p in order if p)
-        else:
-            full = " ".join(v for _, v in parts)
-    return make_name(full, kind, first=first, middle=middle, last=last, patronymic=patronymic)
-
-
-def add_name(entity: Entity, name: Name | None) -> None:
-    if name is not None and all(n.full != name.full for n in entity.names):
-        entity.names.append(name)
-
-
-def address_from_parts(
-    parts: dict[str, list[str]], country_name: str | None, code: str | None
-) -> tuple[Address | None, str | None, str | None]:
-    """An address from OFAC location parts keyed by part type (``ADDRESS1``, ``CITY``...).
-
-    Returns the address (None when nothing names a place), its country code, and the place
-    as text. Untyped parts alone usually hold a country name (OFAC's country-valued features
-    point to such locations), so they are read as the country when they name one.
-    """
-    street = ", ".join(v for k in _STREET_PARTS for v in parts.get(k, ())) or None
-    city = ", ".join(parts.get("CITY", ())) or None
-    region = ", ".join(parts.get("STATE/PROVINCE", []) + parts.get("REGION", [])) or None
-    postal = ", ".join(parts.get("POSTAL CODE", ())) or None
-    other = ", ".join(v for k, vs in parts.items() if k not in _KNOWN_PARTS for v in vs) or None
-    if other and not (street or city or region or postal or country_name):
-        other_code = country_code(other)
-        if other_code is not None and code in (None, other_code):
-            country_name, code, other = other, other_code, None
-    if other:
-        street = ", ".join(p for p in (street, other) if p)
-    full = ", ".join(p for p in (street, city, region, postal, country_name) if p)
-    if not full:
-        return None, code, None
-    address = Address(
-        full=full, street=street, city=city, region=region, postal_code=postal, country=code
-    )
-    return address, code, full
 
 
 # --- the Advanced XML reader ---------------------------------------------------------------
@@ -505,7 +147,7 @@ class _Reader:
         day = (_child_text(el, ns + "Day") or "").strip()
         y = int(year)
         m = int(month) if month.isdigit() and 1 <= int(month) <= 12 else 1
-        d = int(day) if day.isdigit() and 1 <= int(day) <= _month_end(y, m) else 1
+        d = int(day) if day.isdigit() and 1 <= int(day) <= month_end(y, m) else 1
         return (y, m, d)
 
     def _period(self, el: etree._Element) -> tuple[DatePoint | None, DatePoint | None, bool]:
@@ -529,7 +171,7 @@ class _Reader:
     def read_date_of_issue(self, el: etree._Element) -> None:
         point = self._date(el)
         if point is not None:
-            self.report.publisher_date = _point_text(point)
+            self.report.publisher_date = point_text(point)
 
     def read_reference_sets(self, el: etree._Element) -> None:
         for table in el:
@@ -739,7 +381,12 @@ class _Reader:
                 name_kind = kind
                 if is_primary:
                     name_kind = NameKind.PRIMARY if position == 0 else NameKind.ALIAS
-                add_name(entity, parts_name(parts, name_kind, entity.schema, script=script))
+                add_name(
+                    entity,
+                    parts_name(
+                        parts, name_kind, entity.schema, script=script, original_script=True
+                    ),
+                )
 
     def _primary_latin(self, status_id: str | None) -> bool:
         return (self.ref("DocNameStatus", status_id) or "").lower().startswith("primary latin")
@@ -818,7 +465,7 @@ class _Reader:
         for event in el.iterchildren(ns + "EntryEvent"):
             point = self._date(_child(event, ns + "Date"))
             if point is not None:
-                dates.append(_point_text(point))
+                dates.append(point_text(point))
             basis = self.ref("LegalBasis", event.get("LegalBasisID"))
             if basis and basis.lower() != "unknown" and basis not in entry.legal_basis:
                 entry.legal_basis.append(basis)
@@ -920,8 +567,3 @@ FORMAT = FormatSpec(
     parse=parse,
     extensions=(".xml",),
 )
-
-
-def _line(el: etree._Element) -> int | None:
-    line = el.sourceline
-    return line if isinstance(line, int) else None

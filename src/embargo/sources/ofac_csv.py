@@ -15,30 +15,16 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
 from embargo.errors import ParseError
-from embargo.model import (
-    Address,
-    BirthDate,
-    Entity,
-    Identifier,
-    IdType,
-    Name,
-    NameKind,
-    Relation,
-    Schema,
-)
+from embargo.model import Address, Entity, NameKind, Schema
 from embargo.model.measures import ofac_listing
-from embargo.model.values import clean, country_code, make_name
+from embargo.model.values import clean, country_code, mark_original_scripts
 from embargo.sources.base import COMPANION, FormatSpec, ParseReport, entity_id, text_head
-from embargo.sources.ofac_common import SDN_URL, apply_id, apply_remarks
-
-SDN: Final = "us_ofac_sdn"
-CONS: Final = "us_ofac_cons"
+from embargo.sources.ofac_common import CONS, SDN, SDN_URL, add_name, apply_remarks, ofac_name
 
 _EOF: Final = b"\x1a"
 _PRIMARY_WIDTH: Final = 12
@@ -208,241 +194,6 @@ def _rows(
         yield start, row
 
 
-# --- remarks ---------------------------------------------------------------------------------
-
-# Identifier labels OFAC uses (its "ID type" vocabulary, as written in the remarks). Matched
-# longest first at the start of a remark phrase; attributes such as Gender or Website, the
-# directive and menu labels, are left to ``apply_remarks``.
-_ID_LABELS: Final = tuple(
-    sorted(
-        (
-            "tax id no.", "registration number", "passport", "national id no.",
-            "vessel registration identification", "registration id", "c.u.r.p.", "cedula no.",
-            "r.f.c.", "aircraft manufacturer's serial number (msn)", "identification number",
-            "business registration number", "nit #", "aircraft tail number", "swift/bic",
-            "company number", "isin", "mmsi", "folio mercantil no.",
-            "unified social credit code (uscc)", "commercial registry number", "ruc #",
-            "v.a.t. number", "license", "legal entity number", "trade license no.", "c.r. no.",
-            "economic register number (cbls)", "d.n.i.", "chamber of commerce number",
-            "d-u-n-s number", "central registration system number",
-            "business registration document #", "bik (ru)", "istanbul chamber of comm. no.",
-            "birth certificate number", "rif #", "driver's license no.", "electoral registry no.",
-            "business number", "rfc", "public registration number", "diplomatic passport",
-            "enterprise number", "personal id card", "national foreign id number",
-            "italian fiscal code", "uk company number", "credencial electoral", "c.u.i.",
-            "cartilla de servicio militar nacional", "us fein", "residency number",
-            "permit number", "i.f.e.", "chinese commercial code", "ssn", "registered charity no.",
-            "dubai chamber of commerce membership no.", "branch unit number",
-            "certificate of incorporation number", "turkish identification number",
-            "previous aircraft tail number", "numero de identidad",
-            "united social credit code certificate (usccc)", "le number",
-            "citizen's card number", "c.u.i.t.", "travel document number", "rtn",
-            "kenyan id no.", "visanumberid", "c.u.i.p.", "sre permit no.", "file number",
-            "tazkira national id card", "romanian c.r.", "refugee id card",
-            "paraguayan tax identification number", "organization code",
-            "aircraft serial identification", "uae identification", "pilot license number",
-            "military registration number", "immigration no.",
-            "numero unico de identificacao tributaria (nuit)", "c.i.f.",
-            "afghan money service provider license number", "trademark number",
-            "tourism license no.", "stateless person passport", "stateless person id card",
-            "serial no.", "seafarer's identification document",
-            "russian state individual business registration number pattern (ogrnip)",
-            "romanian tax registration", "romanian permanent resident",
-            "registration certificate number (dubai)", "public security and immigration no.",
-            "n.i.f.", "n.i.e.", "moroccan personal id no.", "msb registration number",
-            "micex code", "fiscal code", "cnp (personal numerical code)", "c.i.n.",
-            "british national overseas passport", "bosnian personal id no.",
-            "aircraft construction number (also called l/n or s/n or f/n)",
-            "matricula mercantil no", "matricula mercantil no.",
-            # An attribute in ofac_common, listed here so "(Russia)" is split off its value.
-            "government gazette number",
-        ),
-        key=len,
-        reverse=True,
-    )
-)  # fmt: skip
-_ID_LABEL = re.compile(
-    "^(?:" + "|".join(re.escape(label) for label in _ID_LABELS) + ")(?![A-Za-z0-9])", re.I
-)
-_ALT_PREFIX = re.compile(r"^alt\.\s+", re.I)
-_QUOTED_AKA = re.compile(r"^([afn])\.k\.a\.\s+'(.+)'$", re.I)
-_LINKED = re.compile(r"^Linked To:\s*(.+)$", re.I)
-_DOB_RANGE = re.compile(
-    r"^DOB\s+(?:(\d{1,2})\s+)?([A-Za-z]{3})\s+(\d{4})\s+to\s+(?:(\d{1,2})\s+)?([A-Za-z]{3})\s+(\d{4})$",
-    re.I,
-)
-_REGISTRATION_COUNTRY = re.compile(
-    r"^(nationality of registration|registration country)\s+(.+)$", re.I
-)
-_EO_INFORMATION = re.compile(
-    r"^executive order \d+ (?:directive )?information\s*[:\-]\s*(.+)$", re.I
-)
-_PHONE = re.compile(r"^(?:telephone|phone|tel\.?)(?:\s+(?:no\.?|number))?\s*:?\s*(.*\d.*)$", re.I)
-_COUNTRY_PHRASE = re.compile(r"^(nationality|citizen)\s+(.+)$", re.I)
-_PROGRAM_DATE = re.compile(
-    r"^((?:listing|effective|purchase/sales for divestment) date(?:\s*\([^()]*\))?:?)\s+(\S.*)$",
-    re.I,
-)
-_CURRENCY = re.compile(r"^(digital currency address\s*-\s*\w+)\s+(\S+)$", re.I)
-_NOTE = re.compile(r"\s+((?:issued|expires|expiring|expired)\b.*)$", re.I)
-_NOTE_ONLY = re.compile(r"^(?:issued|expires|expiring|expired)\b", re.I)
-_TRAILING_COUNTRY = re.compile(r"^(.*?)\s*\(([^()]+)\)$")
-_PREFIXED = re.compile(r"^(IMO|MMSI)\s*(\d+)$", re.I)
-# An identifier with a label OFAC's vocabulary above lacks: "<label> <value with a digit>
-# (<country>)"; the country must resolve, which keeps prose with a parenthesis out.
-_OTHER_ID = re.compile(r"^([A-Za-z][^()]*?)\s+(\S*\d\S*)\s*\(([^()]+)\)$")
-_MONTHS: Final = {
-    m: i
-    for i, m in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
-        start=1,
-    )
-}
-
-
-def _person_name(text: str, kind: NameKind, schema: Schema) -> Name | None:
-    """A name as published, in natural order for people (OFAC writes "LAST, First")."""
-    if schema is Schema.PERSON:
-        last, comma, first = text.partition(",")
-        last_c, first_c = clean(last), clean(first)
-        if comma and last_c and first_c:
-            return make_name(f"{first_c} {last_c}", kind, first=first_c, last=last_c)
-        if not comma:
-            return make_name(text, kind, last=text)
-    return make_name(text, kind)
-
-
-def _add_name(entity: Entity, name: Name | None) -> None:
-    if name is not None and all(n.full != name.full for n in entity.names):
-        entity.names.append(name)
-
-
-def _dob_range(m: re.Match[str], text: str) -> BirthDate | None:
-    d1, mon1, y1, d2, mon2, y2 = m.groups()
-    month1, month2 = _MONTHS.get(mon1.lower()), _MONTHS.get(mon2.lower())
-    if month1 is None or month2 is None:
-        return None
-    year1, year2 = int(y1), int(y2)
-    if year2 < year1:
-        return None
-    same_month = year1 == year2 and month1 == month2
-    same_day = same_month and d1 is not None and d1 == d2
-    return BirthDate(
-        text=text,
-        year=year1,
-        year_to=year2 if year2 != year1 else None,
-        month=month1 if same_month else None,
-        day=int(d1) if same_day and d1 else None,
-    )
-
-
-def _apply_identifier(entity: Entity, label: str, rest: str, measures: list[str]) -> bool:
-    """Read ``<value> [(<country>)] [issued ...] [expires ...]`` after a known label."""
-    note: str | None = None
-    if m := _NOTE.search(rest):
-        note = m.group(1)
-        rest = rest[: m.start()]
-    country: str | None = None
-    if (m := _TRAILING_COUNTRY.match(rest)) and country_code(m.group(2)):
-        rest, country = m.group(1), m.group(2)
-    value = clean(rest.strip(" :-"))
-    if value is None:
-        return False
-    if m := _PREFIXED.match(value):
-        # Older files label a vessel's IMO number "Identification Number IMO 1234567".
-        kind = IdType.IMO if m.group(1).upper() == "IMO" else IdType.MMSI
-        ident = Identifier(
-            type=kind,
-            value=m.group(2),
-            label=label,
-            country=country_code(country),
-            note=note,
-        )
-        if ident not in entity.identifiers:
-            entity.identifiers.append(ident)
-        return True
-    apply_id(entity, label, value, country, measures, note=note)
-    return True
-
-
-def read_remarks(
-    entity: Entity, remarks: str, measures: list[str], *, title: str | None = None
-) -> list[str]:
-    """Recover what the remarks hold; return the phrases left as plain text.
-
-    Wraps ``ofac_common.apply_remarks`` for what it misses in the legacy CSV files: the
-    ``alt.`` prefix of second values, quoted (weak) aliases, birth-date ranges, identifiers
-    with labels it does not know, program dates, and names that end in a period.
-    """
-    leftover: list[str] = []
-    text = remarks.strip()
-    if text.endswith("."):
-        text = text[:-1]
-    title_key = (title or "").lower()
-    # A plain split: apostrophes also open words ("POB al 'Amarah"), so quotes cannot be
-    # paired reliably, and no published alias holds a semicolon.
-    for raw in (p.strip() for p in text.split(";")):
-        if not raw:
-            continue
-        part = _ALT_PREFIX.sub("", raw)
-        lowered = part.lower()
-        if title_key and lowered.rstrip(".") == title_key:
-            continue  # the title column already holds it
-        if m := _QUOTED_AKA.match(part):
-            # OFAC keeps weak aliases out of the alt file and quotes them in the remarks.
-            _add_name(entity, _person_name(m.group(2), NameKind.WEAK, entity.schema))
-            continue
-        if m := _LINKED.match(part):
-            target = clean(m.group(1))
-            if target and all(r.target != target for r in entity.relations):
-                entity.relations.append(Relation(kind="linked-to", target=target))
-            continue
-        if m := _DOB_RANGE.match(part):
-            bd = _dob_range(m, part[4:].strip())
-            if bd is not None:
-                if bd not in entity.birth_dates:
-                    entity.birth_dates.append(bd)
-                continue
-        if m := _REGISTRATION_COUNTRY.match(part):
-            # Before the nationality rule, which would read "of Registration Russia".
-            apply_id(entity, m.group(1), m.group(2), None, measures)
-            continue
-        if m := _EO_INFORMATION.match(part):
-            measures.append(m.group(1).strip())
-            continue
-        if m := _PHONE.match(part):
-            entity.add_extra("phone", m.group(1))
-            continue
-        if (m := _COUNTRY_PHRASE.match(part)) and country_code(m.group(2)) is None:
-            leftover.append(raw)  # "nationality possibly Palestinian": keep the wording
-            continue
-        if m := _PROGRAM_DATE.match(part):
-            apply_id(entity, m.group(1), m.group(2), None, measures)
-            continue
-        if m := _CURRENCY.match(part):
-            apply_id(entity, m.group(1), m.group(2), None, measures)
-            continue
-        if m := _ID_LABEL.match(part):
-            if not _apply_identifier(entity, m.group(0), part[m.end() :], measures):
-                leftover.append(raw)
-            continue
-        before = len(entity.identifiers)
-        rest = apply_remarks(entity, part, measures)
-        if any(_NOTE_ONLY.match(i.value) for i in entity.identifiers[before:]):
-            # "U.S.A. Passport issued 21 Jun 1992 in Amman, Jordan" has no number to keep.
-            del entity.identifiers[before:]
-            leftover.append(raw)
-            continue
-        if rest and len(entity.identifiers) == before:
-            m = _OTHER_ID.match(part)
-            if m and country_code(m.group(3)):
-                apply_id(entity, m.group(1), m.group(2), m.group(3), measures)
-                continue
-        if rest:
-            leftover.append(raw)
-    return leftover
-
-
 # --- entities --------------------------------------------------------------------------------
 
 
@@ -487,7 +238,7 @@ def _entity(path: Path, line: int, row: list[str], report: ParseReport) -> Entit
         report.warn(f"{where}: unknown SDN_Type {raw_type!r}, read as LegalEntity")
         schema = Schema.UNKNOWN
     primary_text = _cell(row[1])
-    primary = _person_name(primary_text, NameKind.PRIMARY, schema) if primary_text else None
+    primary = ofac_name(primary_text, NameKind.PRIMARY, schema) if primary_text else None
     if primary is None:
         report.skip(where, "entry has no name")
         return None
@@ -566,7 +317,7 @@ def parse(path: Path, report: ParseReport) -> Iterator[Entity]:
         remarks += "".join(text for _, text in comments.get(key, []))
         if remarks:
             title = _cell(row[4])
-            leftover = read_remarks(entity, remarks, measures, title=title)
+            leftover = apply_remarks(entity, remarks, measures, title=title)
             if leftover:
                 entity.remarks.insert(0, "; ".join(leftover))
         for _, add in adds.get(key, []):
@@ -576,6 +327,7 @@ def parse(path: Path, report: ParseReport) -> Iterator[Entity]:
                 if _cell(add[5]):
                     entity.remarks.append(f"Address {address.full}: {_cell(add[5])}")
         entity.listings.append(ofac_listing(source, _programs(row[3]), sdn=sdn, measures=measures))
+        mark_original_scripts(entity)
         yield entity
 
     if report.records == 0:
@@ -604,7 +356,7 @@ def _apply_alt(entity: Entity, row: list[str]) -> bool:
     text = _cell(row[3])
     if text is None:
         return known
-    _add_name(entity, _person_name(text, kind, entity.schema))
+    add_name(entity, ofac_name(text, kind, entity.schema))
     if note:
         entity.remarks.append(f"{text}: {note}")
     return known

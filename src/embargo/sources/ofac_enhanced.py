@@ -22,14 +22,16 @@ from embargo.model import Entity, NameKind, Relation, Schema
 from embargo.model.measures import ofac_list_code
 from embargo.model.values import clean, country_code, parse_date
 from embargo.sources.base import FormatSpec, ParseReport, entity_id, text_head, xml_error
-from embargo.sources.ofac_advanced import (
+from embargo.sources.ofac_common import (
     CONS,
     SDN,
+    SDN_URL,
     DatePoint,
     ListEntry,
     add_name,
     address_from_parts,
     apply_feature,
+    apply_id,
     build_listings,
     family_name_first,
     parts_name,
@@ -39,7 +41,6 @@ from embargo.sources.ofac_advanced import (
     relation_kind,
     source_for,
 )
-from embargo.sources.ofac_common import SDN_URL, apply_id
 
 __all__ = ["CONS", "FORMAT", "SDN", "parse", "sniff"]
 
@@ -155,7 +156,7 @@ class _Reader:
     # -- top-level elements
 
     def read_data_as_of(self, el: etree._Element) -> None:
-        self.report.publisher_date = parse_date((clean(el.text) or "")[:10])
+        self.report.publisher_date = parse_date(el.text)
 
     def read_reference_value(self, el: etree._Element) -> None:
         if (self.text(el, "type") or "").upper() != "COUNTRY":
@@ -268,9 +269,10 @@ class _Reader:
                 name_kind = kind
                 if is_primary:
                     name_kind = NameKind.PRIMARY if position == 0 else NameKind.ALIAS
-                add_name(
-                    entity, parts_name(parts, name_kind, entity.schema, script=script, full=full)
+                name = parts_name(
+                    parts, name_kind, entity.schema, script=script, full=full, original_script=True
                 )
+                add_name(entity, name)
 
     def read_address(self, entity: Entity, el: etree._Element) -> None:
         country_el = self.child(el, "country")

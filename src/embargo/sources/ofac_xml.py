@@ -18,14 +18,12 @@ from embargo.model.values import (
     clean,
     country_code,
     make_name,
+    mark_original_scripts,
     parse_birth_date,
     parse_date,
 )
 from embargo.sources.base import FormatSpec, ParseReport, entity_id, text_head, xml_error
-from embargo.sources.ofac_common import SDN_URL, apply_id, linked_to
-
-SDN = "us_ofac_sdn"
-CONS = "us_ofac_cons"
+from embargo.sources.ofac_common import CONS, SDN, SDN_URL, apply_id, linked_to
 
 _TYPES = {
     "individual": Schema.PERSON,
@@ -197,6 +195,7 @@ def parse_entry(el: etree._Element, source: str, report: ParseReport) -> Entity 
             entity.relations.append(Relation(kind="linked-to", target=target))
     programs = [clean(p.text) or "" for lst in node.kids.get("programList", ()) for p in lst]
     entity.listings.append(ofac_listing(source, programs, sdn=source == SDN, measures=measures))
+    mark_original_scripts(entity)
     return entity
 
 

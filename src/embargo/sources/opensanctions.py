@@ -39,7 +39,9 @@ from embargo.model.values import (
     country_code,
     id_type,
     make_name,
+    mark_original_scripts,
     parse_birth_date,
+    parse_date,
     parse_gender,
 )
 from embargo.sources.base import FormatSpec, ParseReport, text_head
@@ -79,10 +81,7 @@ def _slug(text: str) -> str:
 
 
 def _iso(value: str | None) -> str | None:
-    if not value:
-        return None
-    bd = parse_birth_date(value.split("T", 1)[0])
-    return bd.iso if bd else None
+    return parse_date(value)
 
 
 def _newest(report: ParseReport, value: str | None) -> None:
@@ -221,6 +220,7 @@ def _simple_entity(
             )
             if listing not in entity.listings:
                 entity.listings.append(listing)
+    mark_original_scripts(entity)
     return entity
 
 
@@ -408,7 +408,7 @@ def _add_identifiers(entity: Entity, record: dict[str, Any], report: ParseReport
                 if value != entity.id:
                     entity.add_extra("referents", value)
             else:
-                kind = ID_PROPS.get(label or "") or id_type(label)
+                kind = id_type(label)  # knows FtM's property names too
                 ident = Identifier(
                     type=kind,
                     value=value,
@@ -465,7 +465,7 @@ def _senzing_entity(
         return None
     entity.gender = parse_gender(_text(record, "GENDER"))
     for item in _items(record, "DATES"):
-        bd = parse_birth_date((_text(item, "DATE_OF_BIRTH") or "").split("T", 1)[0])
+        bd = parse_birth_date(_text(item, "DATE_OF_BIRTH"))
         if bd and bd not in entity.birth_dates:
             entity.birth_dates.append(bd)
         for key, extra in _DATES.items():
@@ -514,6 +514,7 @@ def _senzing_entity(
     if "sanction" in topics:
         dataset = report.source.removeprefix(SOURCE_PREFIX)
         entity.listings.extend(topic_listings(report.source, [dataset]))
+    mark_original_scripts(entity)
     return entity
 
 

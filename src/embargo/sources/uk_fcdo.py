@@ -55,7 +55,14 @@ from lxml import etree
 from embargo.errors import ParseError
 from embargo.model import Entity, Identifier, IdType, Name, NameKind, Relation, Schema
 from embargo.model.measures import uk_listing
-from embargo.model.values import clean, make_name, parse_date, parse_gender
+from embargo.model.values import (
+    clean,
+    make_name,
+    mark_original_scripts,
+    parse_birth_date,
+    parse_date,
+    parse_gender,
+)
 from embargo.sources.base import FormatSpec, ParseReport, entity_id, text_head, xml_error
 from embargo.sources.uk_ofsi import (
     CountryNames,
@@ -74,8 +81,6 @@ from embargo.sources.uk_ofsi import (
     row_error,
     split_enumerated,
     split_values,
-    uk_birth_date,
-    uk_date,
     uk_name,
 )
 
@@ -299,7 +304,7 @@ def _build(record: _Record, report: ParseReport, countries: CountryNames) -> Ent
     for group in record.groups.get("nonlatin", []):
         lang = language_code(group.get("nonlatin_lang"))
         for text in split_values(group.get("nonlatin"), pipes=True):
-            add_name(names, make_name(text, NameKind.ALIAS, lang=lang))
+            add_name(names, make_name(text, NameKind.ALIAS, lang=lang, original_script=True))
     if not names:
         report.skip(where, "designation without a name")
         return None
@@ -317,7 +322,7 @@ def _build(record: _Record, report: ParseReport, countries: CountryNames) -> Ent
             add_unique(entity.titles, title)
     for value in record.get("dob"):
         for text in split_enumerated(value, pipes=True):
-            birth = uk_birth_date(text)
+            birth = parse_birth_date(text)
             if birth is not None and birth not in entity.birth_dates:
                 entity.birth_dates.append(birth)
     for group in record.groups.get("birth", []):
@@ -373,14 +378,14 @@ def _build(record: _Record, report: ParseReport, countries: CountryNames) -> Ent
         for value in record.get(key):
             for item in split_values(value, pipes=True):
                 entity.add_extra(extra, item)
-    updated = [d for d in (uk_date(v) for v in record.get("last_updated")) if d]
+    updated = [d for d in (parse_date(v) for v in record.get("last_updated")) if d]
     if updated:
         entity.add_extra("modifiedAt", max(updated))
 
     imposed = _imposed(record.get("imposed"))
     if not imposed:
         report.warn(f"{where}: no sanctions imposed stated; read as an asset freeze")
-    designated = [d for d in (uk_date(v) for v in record.get("designated")) if d]
+    designated = [d for d in (parse_date(v) for v in record.get("designated")) if d]
     regimes: list[str | None] = [r for r in (clean(v) for v in record.get("regime")) if r]
     for regime in dict.fromkeys(regimes or [None]):
         entity.listings.append(
@@ -392,6 +397,7 @@ def _build(record: _Record, report: ParseReport, countries: CountryNames) -> Ent
                 reference=record.uid,
             )
         )
+    mark_original_scripts(entity)
     return entity
 
 
@@ -464,7 +470,7 @@ def _read_table(path: Path, rows: Iterator[Row], kind: str, report: ParseReport)
         m = _REPORT_DATE.match(first)
         if m:
             stated = clean(m.group(1)) or next((t for t in texts[1:] if t), None)
-            report.publisher_date = uk_date(stated)
+            report.publisher_date = parse_date(stated)
             if report.publisher_date is None:
                 report.warn(f"{path.name}: unreadable report date {first!r}")
             continue
@@ -683,7 +689,7 @@ def ods_rows(path: Path, report: ParseReport) -> Iterator[Row]:
                     while el.getprevious() is not None:
                         del el.getparent()[0]
         except etree.XMLSyntaxError as exc:
-            error = xml_error(path, exc)
+            error = xml_error(path, exc, whole_file=False)
             raise ParseError(path, error.reason, line=error.line, element="content.xml") from None
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
             raise ParseError(
@@ -764,7 +770,7 @@ def _summary_entities(
                 report.source,
                 values.get("regime"),
                 sanctions_imposed=imposed,
-                listed_on=uk_date(values.get("designated")),
+                listed_on=parse_date(values.get("designated")),
                 reference=uid,
             )
         )
@@ -871,7 +877,7 @@ def parse_xml(path: Path, report: ParseReport) -> Iterator[Entity]:
                 continue
             depth -= 1
             if depth == 1 and local == "DateGenerated":
-                report.publisher_date = uk_date(el.text)
+                report.publisher_date = parse_date(el.text)
             elif depth == 1 and local == "Designation":
                 report.records += 1
                 record = _xml_record(el, report, unknown)

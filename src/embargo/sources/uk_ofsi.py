@@ -20,8 +20,9 @@ The XLSX edition is read with openpyxl in read-only mode: on the real 18,798-row
 reading the sheet XML straight from the zip (measured at about 1.1 s) would pay for its extra
 code.
 
-The helpers for UK value conventions (enumerations, ``00`` and ``dd/mm`` date masks, name types)
-are shared with ``uk_fcdo``, which reads the FCDO's UK Sanctions List in the same conventions.
+The helpers for UK value conventions (enumerations, name types, paired columns) are shared with
+``uk_fcdo``, which reads the FCDO's UK Sanctions List in the same conventions; UK dates
+(``00/00/1980``, ``dd/mm/1945``, ``05/1973``, ``25-Feb-2022``) are read by ``values``.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
-from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
 from typing import Final
@@ -45,7 +45,6 @@ from rigour.langs import iso_639_alpha3
 from embargo.errors import ParseError
 from embargo.model import (
     Address,
-    BirthDate,
     Entity,
     Identifier,
     IdType,
@@ -60,6 +59,7 @@ from embargo.model.values import (
     country_code,
     id_type,
     make_name,
+    mark_original_scripts,
     parse_birth_date,
     parse_date,
     parse_gender,
@@ -169,48 +169,6 @@ def split_values(value: str | None, *, pipes: bool = False) -> list[str]:
     return out
 
 
-_MONTH_YEAR = re.compile(r"^(\d{1,2})/(\d{4})$")
-_DASHED = re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})$")
-_DASHED_TEXT = re.compile(r"^(\d{1,2})-([A-Za-z]{3,9})-(\d{4})$")
-_MASK = re.compile(r"\b(?:dd|mm)\b", re.I)
-
-
-def _normalise_date(text: str) -> str:
-    value = _MASK.sub("00", text.strip())
-    if m := _MONTH_YEAR.match(value):
-        return f"00/{m.group(1)}/{m.group(2)}"
-    if m := _DASHED.match(value):
-        return f"{m.group(1)}/{m.group(2)}/{m.group(3)}"
-    if m := _DASHED_TEXT.match(value):
-        return f"{m.group(1)} {m.group(2)} {m.group(3)}"
-    return value
-
-
-@lru_cache(maxsize=8192)
-def uk_birth_date(text: str | None) -> BirthDate | None:
-    """A UK birth date: ``07/10/1952``, ``00/00/1980``, ``dd/mm/1945``, ``05/1973``, ``1961``.
-
-    Unknown parts are written as ``00`` by OFSI and as ``dd``/``mm`` by the FCDO; both are read
-    as a date of that precision. The BirthDate keeps the publisher's own text.
-    """
-    raw = clean(text)
-    if raw is None:
-        return None
-    parsed = parse_birth_date(_normalise_date(raw))
-    if parsed is None:
-        return None
-    return msgspec.structs.replace(parsed, text=raw)
-
-
-@lru_cache(maxsize=8192)
-def uk_date(text: str | None) -> str | None:
-    """An ISO date for a UK listing date: ``25/02/2022``, ``25-02-2022`` or ``25-Feb-2022``."""
-    raw = clean(text)
-    if raw is None:
-        return None
-    return parse_date(_normalise_date(raw))
-
-
 def name_kind(name_type: str | None, quality: str | None) -> NameKind | None:
     """The kind of a UK name row; None for a name type this module does not know.
 
@@ -278,13 +236,6 @@ def add_unique(values: list[str], value: str | None) -> None:
         values.append(value)
 
 
-# Names UK lists use that the territory lookup does not know (including a known misspelling).
-_COUNTRY_FIXES: Final = {
-    "occupied palestinian territories": "ps",
-    "occupied palestinian territory": "ps",
-    "bosnia-herzegovina": "ba",
-    "repubic of moldova": "md",
-}
 _COUNTRY_SPLIT: Final = re.compile(r"\.\s+|\s*;\s*|\s*,\s*|\s+and\s+")
 
 
@@ -302,7 +253,7 @@ class CountryNames:
         text = clean(name)
         if text is None:
             return None
-        code = _COUNTRY_FIXES.get(text.lower()) or country_code(text)
+        code = country_code(text)
         if code is None:
             self.unknown[text] = self.unknown.get(text, 0) + 1
         return code
@@ -750,7 +701,7 @@ def parse_table(
         first = (clean(cells[0]) or "").lower()
         if first == "last updated" and report.publisher_date is None and header is None:
             stated = next((c for c in cells[1:] if clean(c)), None)
-            report.publisher_date = uk_date(stated)
+            report.publisher_date = parse_date(stated)
             if report.publisher_date is None:
                 report.warn(f"{path.name}: unreadable 'Last Updated' date {stated!r}")
             continue
@@ -957,7 +908,7 @@ def _build_group(
     for row in name_rows:
         lang = language_code(row["Non-Latin Script Language"])
         for text in split_values(row["Name Non-Latin Script"]):
-            add_name(names, make_name(text, NameKind.ALIAS, lang=lang))
+            add_name(names, make_name(text, NameKind.ALIAS, lang=lang, original_script=True))
     texts = [
         row["Other Information"]
         for row in _distinct(group_rows, columns, ("Other Information",))
@@ -966,7 +917,10 @@ def _build_group(
     parsed = [_other_info(text, infos) for text in texts]
     for info in parsed:
         for script_name, script_lang in info.scripts:
-            add_name(names, make_name(script_name, NameKind.ALIAS, lang=language_code(script_lang)))
+            name = make_name(
+                script_name, NameKind.ALIAS, lang=language_code(script_lang), original_script=True
+            )
+            add_name(names, name)
     if not names:
         report.skip(where, "no name in any row of the group")
         return None
@@ -983,7 +937,7 @@ def _build_group(
         for title in split_values(row["Title"]):
             add_unique(entity.titles, title)
         for text in split_enumerated(row["DOB"]):
-            birth = uk_birth_date(text)
+            birth = parse_birth_date(text)
             if birth is not None and birth not in entity.birth_dates:
                 entity.birth_dates.append(birth)
         add_birth_places(entity, row["Town of Birth"], row["Country of Birth"])
@@ -1010,7 +964,7 @@ def _build_group(
         )
         if address is not None and address not in entity.addresses:
             entity.addresses.append(address)
-        add_unique(updated, uk_date(row["Last Updated"]))
+        add_unique(updated, parse_date(row["Last Updated"]))
     if updated:
         entity.add_extra("modifiedAt", max(updated))
 
@@ -1028,7 +982,7 @@ def _build_group(
     for row in _distinct(group_rows, columns, ("Regime", "Listed On")):
         regime = row["Regime"]
         if regime is not None:
-            add_unique(regimes.setdefault(regime, []), uk_date(row["Listed On"]))
+            add_unique(regimes.setdefault(regime, []), parse_date(row["Listed On"]))
     if not regimes:
         report.warn(f"{where}: no regime; listed without a program")
         regimes[""] = []
@@ -1044,6 +998,7 @@ def _build_group(
                 reference=_reference(refs, regime, prefixes),
             )
         )
+    mark_original_scripts(entity)
     return entity
 
 

@@ -31,6 +31,7 @@ from embargo.model.values import (
     country_code,
     id_type,
     make_name,
+    mark_original_scripts,
     parse_birth_date,
     parse_date,
     parse_gender,
@@ -48,14 +49,6 @@ _ENTITY_ALIAS = {
     "good": NameKind.ALIAS,
     "low": NameKind.WEAK,
     "": NameKind.ALIAS,
-}
-# The UN's TYPE_OF_DOCUMENT values, including the French and Spanish ones some entries carry.
-_DOC_TYPES = {
-    "passport": IdType.PASSPORT,
-    "numéro de passeport": IdType.PASSPORT,
-    "número de pasaporte": IdType.PASSPORT,
-    "national identification number": IdType.NATIONAL_ID,
-    "national identification no.": IdType.NATIONAL_ID,
 }
 _IGNORED = frozenset({"VERSIONNUM", "LIST_TYPE", "SORT_KEY", "SORT_KEY_LAST_MOD"})
 _KNOWN = frozenset(
@@ -88,7 +81,6 @@ _KNOWN = frozenset(
 )
 _NAME_PARTS = ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")
 
-_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _ORIGINAL_NOTE = re.compile(r"^original script:?\s*(.+)$", re.I)
 _LISTED_AS_NOTE = re.compile(r"^(?:previously|formerly) listed as$", re.I)
 # "Jin Tiesan (金铁三)" and "أبو شيماء (Abu-Shaima; Abu- Shayma)": one alias in two scripts.
@@ -168,11 +160,17 @@ def _split_scripts(text: str) -> list[str]:
     return [outer, *(p for p in inner.split(";") if p.strip())]
 
 
-def _add_name(entity: Entity, text: str | None, kind: NameKind) -> None:
+def _add_name(
+    entity: Entity, text: str | None, kind: NameKind, *, original_script: bool | None = None
+) -> None:
+    """Add a name; ``original_script`` as the UN states it (``NAME_ORIGINAL_SCRIPT``, an
+    "original script" note), and for an alias it gives in two scripts, whose non-Latin form
+    is the one the romanisation was made from."""
     if not text:
         return
-    for part in _split_scripts(text):
-        name = make_name(part, kind)
+    parts = _split_scripts(text)
+    for part in parts:
+        name = make_name(part, kind, original_script=original_script or len(parts) > 1 or None)
         if name is None:
             continue
         key = name.full.casefold()
@@ -190,7 +188,7 @@ def _birth_date(fields: dict[str, str], entity: Entity) -> BirthDate | None:
     if start and end and start.isdigit() and end.isdigit() and int(end) >= int(start):
         result = BirthDate(text=f"{start} to {end}", year=int(start), year_to=int(end), circa=circa)
     elif fields.get("DATE"):
-        result = parse_birth_date(fields["DATE"][:10], circa=circa)
+        result = parse_birth_date(fields["DATE"], circa=circa)
     elif fields.get("YEAR"):
         result = parse_birth_date(fields["YEAR"], circa=circa)
     elif start or end:
@@ -237,7 +235,7 @@ def _address(entity: Entity, fields: dict[str, str]) -> None:
 def _document(entity: Entity, fields: dict[str, str]) -> None:
     type1, type2 = fields.get("TYPE_OF_DOCUMENT"), fields.get("TYPE_OF_DOCUMENT2")
     label = type2 or type1
-    kind = _DOC_TYPES.get((type1 or "").lower()) or id_type(type1)
+    kind = id_type(type1)  # also the French and Spanish names some entries use
     if type2:
         # TYPE_OF_DOCUMENT2 names the document more precisely ("United States Social
         # Security Number"); it wins when it names a known kind.
@@ -284,7 +282,7 @@ def _aliases(entity: Entity, record: _Record, tag: str, ctx: _Context, where: st
         if note:
             m = _ORIGINAL_NOTE.match(note)
             if m:
-                _add_name(entity, m.group(1), kind)
+                _add_name(entity, m.group(1), kind, original_script=True)
             elif not _LISTED_AS_NOTE.match(note):
                 _add(entity.remarks, f"Alias {alias}: {note}" if alias else note)
         # An alias element may carry only another birth date or place, without a name.
@@ -347,7 +345,7 @@ def parse_record(el: Any, ctx: _Context) -> Entity | None:
     if not entity.names:
         ctx.report.skip(where, "record has no name")
         return None
-    _add_name(entity, original, NameKind.ALIAS)
+    _add_name(entity, original, NameKind.ALIAS, original_script=True)
 
     entity.titles.extend(record.values("TITLE"))
     entity.positions.extend(record.values("DESIGNATION"))
@@ -386,37 +384,20 @@ def parse_record(el: Any, ctx: _Context) -> Entity | None:
     submitted = record.text("SUBMITTED_BY")
     if submitted:
         _add(entity.remarks, f"Submitted by: {submitted}")
-    updated = [d[:10] for d in record.values("LAST_DAY_UPDATED") if _ISO_DAY.match(d)]
+    updated = [d for d in (parse_date(v) for v in record.values("LAST_DAY_UPDATED")) if d]
     if updated:
         entity.add_extra("modifiedAt", max(updated))
     entity.add_extra("unDataId", data_id)
 
     listed = record.text("LISTED_ON")
-    listed_on = parse_date(listed[:10]) if listed and _ISO_DAY.match(listed) else parse_date(listed)
+    listed_on = parse_date(listed)
     entity.listings.append(
         un_listing(
             ctx.report.source, record.text("UN_LIST_TYPE"), listed_on=listed_on, reference=reference
         )
     )
+    mark_original_scripts(entity)
     return entity
-
-
-def _xml_failure(path: Path, exc: Exception) -> ParseError:
-    """``xml_error``, plus a line for errors lxml places at line 0 and a word on truncation.
-
-    A file cut off inside an attribute or a tag fails with lxml's message about that token
-    ("Specification mandates value for attribute ..."); when the failure is on the file's
-    last line the file most likely ends early, and the message says so.
-    """
-    err = xml_error(path, exc)
-    line = err.line or 1
-    reason = err.reason
-    if "truncated" not in reason:
-        with path.open("rb") as fh:
-            last = 1 + sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
-        if line >= last:
-            reason = f"XML is truncated or malformed ({reason})"
-    return ParseError(path, reason, line=line)
 
 
 def _read_root(path: Path, root: Any, report: ParseReport) -> None:
@@ -425,7 +406,7 @@ def _read_root(path: Path, root: Any, report: ParseReport) -> None:
         name = tag.rpartition("}")[2] if isinstance(tag, str) else str(tag)
         raise ParseError(path, f"root element is <{name}>, expected <{ROOT}>", line=root.sourceline)
     generated = clean(root.get("dateGenerated"))
-    report.publisher_date = parse_date(generated[:10]) if generated else None
+    report.publisher_date = parse_date(generated)
 
 
 def parse(path: Path, report: ParseReport) -> Iterator[Entity]:
@@ -465,7 +446,7 @@ def parse(path: Path, report: ParseReport) -> Iterator[Entity]:
             seen[entity.source_id] = line
             yield entity
     except etree.XMLSyntaxError as exc:
-        raise _xml_failure(path, exc) from None
+        raise xml_error(path, exc) from None
     if not root_read:
         _read_root(path, context.root, report)
 

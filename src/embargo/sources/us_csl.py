@@ -27,8 +27,7 @@ Decisions worth knowing:
   dropped and an inline ``(a.k.a. X; Y)`` / ``(f.k.a. X)`` / ``[aka X, Y]`` becomes aliases.
   CSL does not grade aliases, so every ``alt_names`` entry is a (strong) alias.
 * **Listing.** ``measures.csl_listing`` maps the ``source`` column; Treasury id-list items that
-  name the applicable measures (CAATSA section 235 menu, directives) are added to the listing,
-  which ``csl_listing`` cannot take yet.
+  name the applicable measures (CAATSA section 235 menu, directives) are added to the listing.
 * **Links.** ``source_url`` is the row's ``source_information_url`` (a page per list, not per
   party); Treasury rows also get their OFAC record page in ``extra["sourceUrl"]``.
 * **Addresses.** CSV items are ``street, city, state, postal, CC`` with empty parts left out,
@@ -55,11 +54,12 @@ from rigour.names import extract_org_types
 
 from embargo.errors import ParseError
 from embargo.model import Address, Entity, Listing, Name, NameKind, Relation, Schema
-from embargo.model.measures import csl_list_code, csl_listing, ofac_listing
+from embargo.model.measures import csl_list_code, csl_listing
 from embargo.model.values import (
     clean,
     country_code,
     make_name,
+    mark_original_scripts,
     parse_birth_date,
     parse_date,
 )
@@ -252,31 +252,17 @@ def _add_name(entity: Entity, name: Name | None) -> None:
 
 
 def _listing(rec: CslRecord, measures: list[str], report: ParseReport) -> Listing:
-    listed_on = parse_date(rec.start_date)
-    listing = csl_listing(
+    return csl_listing(
         report.source,
         rec.source,
         rec.programs,
         license_requirement=rec.license_requirement,
         license_policy=rec.license_policy,
-        listed_on=listed_on,
+        measures=measures,
+        listed_on=parse_date(rec.start_date),
         legal_basis=rec.federal_register_notice,
         url=rec.source_list_url,
     )
-    if measures and listing.authority == "US OFAC":
-        # csl_listing has no ``measures`` parameter; rebuild the same OFAC listing with them so
-        # the NS-MBS menu and directive terms reach the analyst.
-        listing = ofac_listing(
-            report.source,
-            rec.programs,
-            sdn=listing.list == "SDN List",
-            list_name=rec.source,
-            measures=measures,
-            listed_on=listed_on,
-            legal_basis=rec.federal_register_notice,
-            url=rec.source_list_url,
-        )
-    return listing
 
 
 def build_entity(rec: CslRecord, report: ParseReport, seen: dict[str, str]) -> Entity | None:
@@ -364,6 +350,7 @@ def build_entity(rec: CslRecord, report: ParseReport, seen: dict[str, str]) -> E
     entity.add_extra("endDate", parse_date(rec.end_date) or rec.end_date)
     entity.add_extra("standardOrder", rec.standard_order)
     entity.listings.append(_listing(rec, measures, report))
+    mark_original_scripts(entity)
     return entity
 
 
@@ -647,7 +634,7 @@ def parse_json(path: Path, report: ParseReport) -> Iterator[Entity]:
             d
             for s in doc.get("sources_used") or []
             if isinstance(s, dict)
-            for d in [parse_date((_text(s.get("source_last_updated")) or "")[:10])]
+            for d in [parse_date(_text(s.get("source_last_updated")))]
             if d
         ]
         if dates:
