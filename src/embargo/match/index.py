@@ -11,10 +11,12 @@ the best-scoring entities go on to full comparison. Keys shared by too many name
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import math
 import pickle
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -66,17 +68,20 @@ class LazyEntities(Sequence[Entity]):
     of objects, and a screener only ever decodes the entities its queries come near.
     """
 
-    def __init__(self, entities: Iterable[Entity]) -> None:
+    def __init__(self, entities: Iterable[Entity] = ()) -> None:
         self.blobs: list[bytes] = []
         self.ids: list[str] = []
         self.sources: list[str] = []
         self.schemas: list[str] = []
-        for entity in entities:
-            self.blobs.append(entity_to_json(entity))
-            self.ids.append(entity.id)
-            self.sources.append(entity.source)
-            self.schemas.append(entity.schema.value)
         self._cache: dict[int, Entity] = {}
+        for entity in entities:
+            self.append(entity)
+
+    def append(self, entity: Entity) -> None:
+        self.blobs.append(entity_to_json(entity))
+        self.ids.append(entity.id)
+        self.sources.append(entity.source)
+        self.schemas.append(entity.schema.value)
 
     def __len__(self) -> int:
         return len(self.blobs)
@@ -130,11 +135,11 @@ class MatchIndex:
 
     def __init__(
         self,
-        entities: list[Entity],
+        entities: Iterable[Entity] | LazyEntities,
         forms: list[list[NameForm]],
         signature: str = "",
     ) -> None:
-        self.entities = LazyEntities(entities)
+        self.entities = entities if isinstance(entities, LazyEntities) else LazyEntities(entities)
         self.forms = forms
         self.signature = signature
         self.by_id = {eid: i for i, eid in enumerate(self.entities.ids)}
@@ -178,8 +183,23 @@ class MatchIndex:
         stats: TokenStats | None = None,
         signature: str = "",
     ) -> MatchIndex:
+        """Analyse and key every name of ``entities``."""
+        # Hundreds of thousands of small objects are created and kept: the cyclic garbage
+        # collector would repeatedly walk them all for nothing (seconds per build).
+        with _no_gc():
+            return cls._build(entities, stats=stats, signature=signature)
+
+    @classmethod
+    def _build(
+        cls,
+        entities: Iterable[Entity],
+        *,
+        stats: TokenStats | None = None,
+        signature: str = "",
+    ) -> MatchIndex:
         stats = stats or default_stats()
-        kept: list[Entity] = []
+        # Entities are kept as JSON as they stream by, never all decoded at once.
+        kept = LazyEntities()
         forms: list[list[NameForm]] = []
         # One analysis per distinct (name, schema): publishers list the same names, and
         # shared NameForm parts let a query compare each distinct name only once.
@@ -287,7 +307,7 @@ class MatchIndex:
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        with tmp.open("wb") as fh:
+        with tmp.open("wb") as fh, _no_gc():
             pickle.dump((INDEX_FORMAT, self.signature, self), fh, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)
 
@@ -295,13 +315,26 @@ class MatchIndex:
     def load(cls, path: Path, signature: str) -> MatchIndex | None:
         """The index saved at ``path`` if it was built from the same list versions."""
         try:
-            with path.open("rb") as fh:
+            with path.open("rb") as fh, _no_gc():
                 fmt, saved_signature, index = pickle.load(fh)
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError):
             return None
         if fmt != INDEX_FORMAT or saved_signature != signature or not isinstance(index, cls):
             return None
         return index
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        # The index lives as long as the process: keep the collector off its objects.
+        gc.freeze()
 
 
 def signature_of(version_ids: Iterable[tuple[str, int, str]], extra: str = "") -> str:
