@@ -734,5 +734,800 @@ def text(obj: Context, file: TextIO, threshold: float | None, as_json: bool) -> 
     sys.exit(1 if mentions else 0)
 
 
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--out",
+    "output",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Results file; .csv, .xlsx, .parquet or .jsonl chooses the format.",
+)
+@click.option("--ref-column", metavar="COL", help="The row's own reference, carried to the output.")
+@click.option("--name-column", metavar="COL", help="The name to screen (default: name).")
+@click.option(
+    "--birth-date-column", metavar="COL", help="Birth date (YYYY-MM-DD, DD/MM/YYYY, YYYY)."
+)
+@click.option("--country-column", metavar="COL", help="Country or nationality; several with ';'.")
+@click.option("--id-column", metavar="COL", help="Passport, tax, registration ... number(s).")
+@click.option("--schema-column", metavar="COL", help="Person, Company, Organization, Vessel ...")
+@click.option("--schema", type=_SCHEMA_CHOICE, help="Schema of rows without a schema column value.")
+@click.option(
+    "--mapping",
+    "mapping_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="A JSON (or 'key: column' lines) column mapping; the column options override it.",
+)
+@click.option("--threshold", type=click.FloatRange(0, 1), help="Match threshold.")
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 100),
+    default=5,
+    show_default=True,
+    help="At most this many matches per row.",
+)
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True)
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Dask scheduler (default: local).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 1024),
+    help="Worker processes (default: all cores; Dask local cluster: 2).",
+)
+@click.option("--chunk-size", type=click.IntRange(1, 100_000), hidden=True)
+@click.option("--no-resume", is_flag=True, help="Start over even if an interrupted run exists.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@pass_ctx
+def batch(
+    obj: Context,
+    input_path: Path,
+    output: Path,
+    ref_column: str | None,
+    name_column: str | None,
+    birth_date_column: str | None,
+    country_column: str | None,
+    id_column: str | None,
+    schema_column: str | None,
+    schema: str | None,
+    mapping_file: Path | None,
+    threshold: float | None,
+    limit: int,
+    engine: str,
+    scheduler: str | None,
+    workers: int | None,
+    chunk_size: int | None,
+    no_resume: bool,
+    as_json: bool,
+) -> None:
+    """Screen every row of INPUT (CSV, XLSX, Parquet, JSON lines) into --out.
+
+    One output row per match (or one 'no-match' / 'error' row), in input order. An
+    interrupted run continues where it stopped when run again. Exit code 0: no match and
+    every row screened; 1: some match; 2: an error, or rows that could not be screened.
+    """
+    import dataclasses
+
+    from embargo.batch import ColumnMapping, run_batch
+    from embargo.batch.console import print_summary, progress_bar
+
+    if scheduler and engine != "dask":
+        raise click.UsageError("--scheduler needs --engine dask")
+    mapping = ColumnMapping.from_file(mapping_file) if mapping_file else ColumnMapping()
+    overrides = {
+        "ref": ref_column,
+        "name": name_column,
+        "birth_date": birth_date_column,
+        "country": country_column,
+        "id": id_column,
+        "schema": schema_column,
+        "default_schema": schema,
+    }
+    mapping = dataclasses.replace(mapping, **{k: v for k, v in overrides.items() if v})
+
+    def open_screener() -> Screener:
+        from embargo.screening import Screener
+
+        if not obj.store.active_versions():
+            raise EmbargoError(
+                "no lists are loaded yet: run `embargo update` (or `embargo update --from PATH`)"
+            )
+        # Not cached on the context: with Dask the parent frees its copy once shipped.
+        return Screener.open(settings=obj.settings)
+
+    show = not as_json and err_console.is_terminal
+    with progress_bar(err_console, "screening") if show else _null_progress() as progress:
+        summary = run_batch(
+            input_path,
+            output,
+            mapping,
+            screener_factory=open_screener,
+            engine=engine,
+            workers=workers,
+            scheduler=scheduler,
+            threshold=threshold,
+            limit=limit,
+            chunk_size=chunk_size,
+            progress=progress,
+            resume=not no_resume,
+        )
+    if as_json:
+        emit_json(summary.to_dict())
+    else:
+        print_summary(console, summary)
+    sys.exit(1 if summary.matched else 2 if summary.errors else 0)
+
+
+# -- ownership and the 50% rule --------------------------------------------------------------
+
+_RULE_CHOICE = click.Choice(["ofac_50", "eu_uk_control"])
+
+
+@main.group()
+def ownership() -> None:
+    """Ownership links and the 50% rule: import links, check a party, list who is blocked."""
+
+
+@ownership.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "ftm"]),
+    help="csv (owner,owned,percentage,source) or ftm (FtM entities with Ownership); "
+    "default: by the file name.",
+)
+@click.option("--source", help="Source name for the links of an FtM file (default ftm_<dataset>).")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Also remove stored links of the file's sources it no longer has.",
+)
+@click.option("--skip-bad", is_flag=True, help="Import the good rows when some rows are bad.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def ownership_import(
+    obj: Context,
+    file: Path,
+    fmt: str | None,
+    source: str | None,
+    replace: bool,
+    skip_bad: bool,
+    as_json: bool,
+) -> None:
+    """Import ownership links from FILE. Exit code 2, nothing imported, when a row is bad."""
+    from embargo.ownership.store import OwnershipImportError, OwnershipStore
+
+    owners = OwnershipStore(obj.store)
+    try:
+        result = owners.import_file(
+            file, fmt, source=source, replace=replace, skip_bad=skip_bad, actor=cli_actor()
+        )
+    except OwnershipImportError as exc:
+        if not as_json:
+            raise
+        emit_json({"path": exc.path, "applied": False, "bad": [b.to_dict() for b in exc.bad]})
+        sys.exit(2)
+    if as_json:
+        emit_json({"applied": True, **result.to_dict()})
+        return
+    console.print(
+        f"[green]{file.name}[/]: {result.links:,} link(s) from {result.records:,} record(s) — "
+        f"{result.inserted:,} new, {result.updated:,} updated, {result.unchanged:,} unchanged"
+        + (f", {result.removed:,} removed" if replace else "")
+        + f" (sources: {', '.join(result.sources) or 'none'})",
+        highlight=False,
+    )
+    for item in result.skipped:
+        console.print(f"  [dim]skipped {item}[/]", highlight=False)
+    for item in result.bad:
+        console.print(f"  [yellow]bad row left out, {item}[/]", highlight=False)
+    for warning in result.warnings:
+        console.print(f"  [yellow]warning:[/] {warning}", highlight=False)
+
+
+@ownership.command("check")
+@click.argument("party")
+@click.option("--rule", type=_RULE_CHOICE, default="ofac_50", show_default=True)
+@click.option(
+    "--authority",
+    "authorities",
+    multiple=True,
+    metavar="NAME",
+    help="Only listings by this authority make a party blocked (e.g. 'US OFAC'); repeatable.",
+)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def ownership_check(
+    obj: Context, party: str, rule: str, authorities: tuple[str, ...], as_json: bool
+) -> None:
+    """Is PARTY (an id or a name) blocked by ownership, and why? Exit code 1 when blocked."""
+    from embargo.ownership.store import OwnershipStore
+
+    result = OwnershipStore(obj.store).check(
+        party, rule, authorities=authorities or None, actor=cli_actor()
+    )
+    if as_json:
+        emit_json(result.to_dict())
+    else:
+        if result.by_ownership:
+            word = "BLOCKED" if rule == "ofac_50" else "FROZEN"
+            verdict = f"[bold red]{result.name}: {word} by ownership[/]"
+        elif result.blocked:
+            verdict = f"[bold red]{result.name}: listed itself[/]"
+        else:
+            verdict = f"[green]{result.name}: not blocked by ownership[/]"
+        console.print(verdict, highlight=False)
+        console.print(result.explanation, highlight=False, soft_wrap=True)
+        for caution in result.cautions:
+            console.print(f"  [yellow]caution:[/] {caution}", highlight=False)
+    sys.exit(1 if result.blocked else 0)
+
+
+@ownership.command("list")
+@click.option("--rule", type=_RULE_CHOICE, default="ofac_50", show_default=True)
+@click.option("--authority", "authorities", multiple=True, metavar="NAME")
+@click.option("--links", "show_links", is_flag=True, help="List the stored links instead.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def ownership_list(
+    obj: Context, rule: str, authorities: tuple[str, ...], show_links: bool, as_json: bool
+) -> None:
+    """The parties blocked by ownership under a rule (or, with --links, the stored links)."""
+    from embargo.ownership.store import OwnershipStore
+
+    owners = OwnershipStore(obj.store)
+    if show_links:
+        links = owners.links()
+        if as_json:
+            emit_json([link.to_dict() for link in links])
+            return
+        table = Table(title=f"Ownership links ({len(links):,})")
+        for col in ("owner", "owned", "%", "control", "source"):
+            table.add_column(col, overflow="fold")
+        for link in links:
+            table.add_row(
+                f"{link.owner_name}\n[dim]{link.owner}[/]",
+                f"{link.owned_name}\n[dim]{link.owned}[/]",
+                "?" if link.percentage is None else f"{link.percentage:g}",
+                "yes" if link.control else "",
+                link.source,
+            )
+        console.print(table)
+        return
+    analysis = owners.analyse(rule, authorities=authorities or None)
+    if as_json:
+        emit_json(analysis.to_dict())
+        return
+    blocked = analysis.blocked_by_ownership
+    table = Table(title=f"Blocked by ownership under {analysis.rule.title} ({len(blocked):,})")
+    for col in ("party", "share", "why"):
+        table.add_column(col, overflow="fold")
+    for agg in blocked:
+        table.add_row(
+            f"{agg.name}\n[dim]{agg.party}[/]",
+            f"{agg.share * 100:.4g}%" + (" + control" if agg.control else ""),
+            "\n".join(agg.path_sentences[:3])
+            + (f"\n[dim]… {len(agg.paths) - 3} more[/]" if len(agg.paths) > 3 else ""),
+        )
+    console.print(table)
+    for warning in analysis.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Worker processes; each holds its own copy of the index (about 1.2 GB for all lists).",
+)
+@click.option(
+    "--access-log/--no-access-log",
+    default=False,
+    show_default=True,
+    help="Log every request (screening calls are in the audit log either way).",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+    default="info",
+    show_default=True,
+)
+@pass_ctx
+def serve(
+    obj: Context, host: str, port: int, workers: int, access_log: bool, log_level: str
+) -> None:
+    """Run the HTTP API: yente-compatible /match, /search, /entities, /catalog, /screen/text.
+
+    OpenAPI documentation at /docs. /readyz answers 503 until the index is loaded.
+    """
+    import os
+
+    try:
+        import uvicorn
+    except ImportError:
+        raise EmbargoError(
+            "the HTTP API needs FastAPI and uvicorn: pip install fastapi 'uvicorn[standard]'"
+        ) from None
+    settings = obj.settings
+    if not obj.store.active_versions():
+        err_console.print(
+            "[yellow]warning:[/] no lists are loaded yet; the API answers 503 until "
+            "`embargo update` loads some (it picks them up without a restart).",
+            highlight=False,
+        )
+    # Worker processes build their app from the environment: hand them these settings.
+    if settings.database_url:
+        os.environ["EMBARGO_DATABASE_URL"] = settings.database_url
+    os.environ["EMBARGO_DATA_DIR"] = str(settings.data_dir)
+    common: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": log_level,
+        "access_log": access_log,
+    }
+    import inspect
+
+    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
+        # Loading a saved index holds the interpreter lock for seconds, during which a worker
+        # cannot answer the supervisor's 5-second health check and would be restarted.
+        common["timeout_worker_healthcheck"] = 600
+    if workers == 1:
+        from embargo.api.app import create_app
+
+        uvicorn.run(create_app(settings), **common)
+    else:
+        uvicorn.run("embargo.api.app:app_factory", factory=True, workers=workers, **common)
+
+
+# -- the compliance workflow: customers, alerts, review --------------------------------------
+
+if TYPE_CHECKING:
+    from embargo.workflow import Workflow
+    from embargo.workflow.model import Alert, ImportSummary, ScreeningRun
+
+
+def _workflow(obj: Context) -> Workflow:
+    from embargo.workflow import Workflow
+
+    # The screener (and so the lists) is only needed by commands that screen.
+    return Workflow(obj.store, lambda: obj.screener, obj.settings)
+
+
+def _print_run(run: ScreeningRun) -> None:
+    colour = "bold red" if run.alerts else "green"
+    console.print(
+        f"[{colour}]{run.screened:,} customer(s) screened[/]: {run.hits:,} match(es) at or above "
+        f"the threshold, {len(run.alerts):,} new alert(s)"
+        + (f" ({', '.join(str(a) for a in run.alerts[:20])}" if run.alerts else "")
+        + (", ...)" if len(run.alerts) > 20 else ")" if run.alerts else ""),
+        highlight=False,
+    )
+    for e in run.errors:
+        console.print(f"  [yellow]{e.error}[/]", highlight=False)
+
+
+def _print_import(summary: ImportSummary) -> None:
+    console.print(
+        f"[bold]{summary.source}[/]: {summary.rows:,} row(s) — {summary.created:,} created, "
+        f"{summary.updated:,} updated, {summary.unchanged:,} unchanged, "
+        f"{len(summary.errors):,} bad",
+        highlight=False,
+    )
+    for e in summary.errors[:50]:
+        console.print(f"  [yellow]{e.error}[/]", highlight=False)
+    if len(summary.errors) > 50:
+        console.print(
+            f"  ... {len(summary.errors) - 50:,} more (all of them: --json)", highlight=False
+        )
+    if summary.screening is not None:
+        _print_run(summary.screening)
+
+
+@main.group()
+def customers() -> None:
+    """The customer book: import it, show a customer and its history, list customers."""
+
+
+@customers.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--ref-column", metavar="COL", help="The customer's own reference (required).")
+@click.option("--name-column", metavar="COL", help="The name to screen (default: name).")
+@click.option(
+    "--birth-date-column", metavar="COL", help="Birth date (YYYY-MM-DD, DD/MM/YYYY, YYYY)."
+)
+@click.option("--country-column", metavar="COL", help="Country or nationality; several with ';'.")
+@click.option("--id-column", metavar="COL", help="Passport, tax, registration ... number(s).")
+@click.option("--schema-column", metavar="COL", help="Person, Company, Organization, Vessel ...")
+@click.option("--schema", type=_SCHEMA_CHOICE, help="Schema of rows without a schema column value.")
+@click.option(
+    "--mapping",
+    "mapping_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="A JSON (or 'key: column' lines) column mapping; the column options override it.",
+)
+@click.option("--no-screen", is_flag=True, help="Only store the customers; do not screen them.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def customers_import(
+    obj: Context,
+    file: Path,
+    ref_column: str | None,
+    name_column: str | None,
+    birth_date_column: str | None,
+    country_column: str | None,
+    id_column: str | None,
+    schema_column: str | None,
+    schema: str | None,
+    mapping_file: Path | None,
+    no_screen: bool,
+    as_json: bool,
+) -> None:
+    """Import the customer book FILE (CSV, XLSX, Parquet, JSON lines) and screen what changed.
+
+    New customers are created, changed ones get a new version (history is kept), unchanged
+    ones are left alone; bad rows are reported with their row numbers. Exit code 1 when new
+    alerts were raised, 2 when rows were bad, else 0.
+    """
+    import dataclasses
+
+    from embargo.batch.io import ColumnMapping
+
+    mapping = ColumnMapping.from_file(mapping_file) if mapping_file else ColumnMapping()
+    overrides = {
+        "ref": ref_column,
+        "name": name_column,
+        "birth_date": birth_date_column,
+        "country": country_column,
+        "id": id_column,
+        "schema": schema_column,
+        "default_schema": schema,
+    }
+    mapping = dataclasses.replace(mapping, **{k: v for k, v in overrides.items() if v})
+    wf = _workflow(obj)
+    summary = wf.import_customers(file, mapping, cli_actor(), screen=not no_screen)
+    if as_json:
+        emit_json(summary.to_dict())
+    else:
+        _print_import(summary)
+    alerts_raised = bool(summary.screening and summary.screening.alerts)
+    sys.exit(1 if alerts_raised else 2 if summary.errors else 0)
+
+
+@customers.command("show")
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def customers_show(obj: Context, ref: str, as_json: bool) -> None:
+    """One customer: current data, every version, screenings, alerts and whitelist."""
+    wf = _workflow(obj)
+    customer = wf.get_customer(ref)
+    screened = wf.screenings(ref, limit=20)
+    found = wf.list_alerts(ref=ref, limit=None)
+    entries = wf.whitelist(ref, active=None)
+    if as_json:
+        emit_json(
+            {
+                **customer.to_dict(),
+                "screenings": [s.to_dict() for s in screened],
+                "alerts": [a.to_dict(evidence=False) for a in found],
+                "whitelist": [e.to_dict() for e in entries],
+            }
+        )
+        return
+    console.print(
+        f"[bold]{customer.caption}[/]  ({customer.schema}, ref {customer.ref}, "
+        f"version {customer.version})",
+        highlight=False,
+    )
+    for key, values in customer.data.get("properties", {}).items():
+        console.print(f"  [dim]{key}[/] {'; '.join(values)}", highlight=False)
+    console.print("[bold]History[/]", highlight=False)
+    for v in customer.history:
+        changes = ", ".join(
+            f"{k}: " + ", ".join([*(f"-{x}" for x in d["removed"]), *(f"+{x}" for x in d["added"])])
+            for k, d in v.changes.items()
+        )
+        console.print(
+            f"  v{v.version} {v.at.isoformat(timespec='seconds')} {v.actor} ({v.origin})"
+            + (f": {changes}" if changes else ""),
+            highlight=False,
+        )
+    console.print(f"[bold]Screenings[/] (newest {len(screened)})", highlight=False)
+    for s in screened:
+        console.print(
+            f"  #{s.id} {s.at.isoformat(timespec='seconds')} {s.trigger} by {s.actor}: "
+            f"{s.hits} hit(s), alerts {s.alert_ids or 'none'}",
+            highlight=False,
+        )
+    if found:
+        console.print("[bold]Alerts[/]", highlight=False)
+        _alerts_table(found)
+    for e in entries:
+        state = "active" if e.active else f"ended: {e.ended_reason}"
+        console.print(
+            f"  whitelisted {e.entity_id} (alert {e.alert_id}, {e.created_by}) — {state}",
+            highlight=False,
+        )
+
+
+@customers.command("list")
+@click.option("--search", metavar="TEXT", help="Only references or names containing TEXT.")
+@click.option("--limit", type=click.IntRange(1, 1_000_000), default=100, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def customers_list(obj: Context, search: str | None, limit: int, as_json: bool) -> None:
+    """The customers, by reference."""
+    found = _workflow(obj).list_customers(limit=limit, search=search)
+    if as_json:
+        emit_json([c.to_dict() for c in found])
+        return
+    table = Table(title="Customers")
+    for col in ("ref", "name", "schema", "version", "screened"):
+        table.add_column(col)
+    for c in found:
+        table.add_row(
+            c.ref,
+            c.caption,
+            c.schema,
+            str(c.version),
+            c.screened_at.isoformat(timespec="seconds") if c.screened_at else "[yellow]never[/]",
+        )
+    console.print(table)
+
+
+@main.command("screen-customers")
+@click.option("--ref", "refs", multiple=True, metavar="REF", help="Only these customers.")
+@click.option(
+    "--changed", is_flag=True, help="Only customers new or changed since their last screening."
+)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def screen_customers(obj: Context, refs: tuple[str, ...], changed: bool, as_json: bool) -> None:
+    """Screen the customer book (or some customers) against the active lists.
+
+    Raises an alert per match at or above the threshold unless the pair is whitelisted,
+    already under review or a confirmed match. Exit code 1 when new alerts were raised.
+    """
+    wf = _workflow(obj)
+    wanted: list[str] | None = list(refs) if refs else None
+    if changed:
+        pending = wf.customers_to_screen()
+        wanted = [r for r in pending if r in set(refs)] if refs else pending
+    run = wf.screen_customers(wanted, actor=cli_actor())
+    if as_json:
+        emit_json(run.to_dict())
+    else:
+        _print_run(run)
+    sys.exit(1 if run.alerts else 2 if run.errors else 0)
+
+
+@main.group()
+def alerts() -> None:
+    """Alerts raised by screening customers: list, show, assign, decide (four-eyes)."""
+
+
+_STATUS_CHOICE = click.Choice(
+    ["active", "open", "pending_second_review", "escalated", "closed", "all"]
+)
+
+
+def _alerts_table(found: list[Alert]) -> None:
+    table = Table(title="Alerts")
+    for col in ("id", "status", "customer", "listed entity", "source", "score", "assignee", "age"):
+        table.add_column(col, overflow="fold")
+    now = datetime.now(UTC)
+    for a in found:
+        status = a.status
+        if a.decision:
+            status += f" ({a.decision})"
+        elif a.pending_decision:
+            status += f" ({a.pending_decision} by {a.pending_by})"
+        table.add_row(
+            str(a.id),
+            status,
+            a.customer_ref,
+            f"{a.entity_caption}\n{a.entity_id}",
+            f"{a.source}\n{', '.join(a.measures)}",
+            f"{a.score:.2f}",
+            a.assignee or "",
+            f"{(now - a.created_at).days} d",
+        )
+    console.print(table)
+
+
+@alerts.command("list")
+@click.option("--status", type=_STATUS_CHOICE, default="active", show_default=True)
+@click.option("--source", metavar="NAME", help="Only alerts on this list.")
+@click.option("--measure", metavar="MEASURE", help="Only listings with this measure (blocking...).")
+@click.option("--min-score", type=click.FloatRange(0, 1), help="Only scores at least this.")
+@click.option("--assignee", metavar="USER", help="Only alerts assigned to USER ('none': nobody).")
+@click.option("--customer", metavar="REF", help="Only this customer's alerts.")
+@click.option("--older-than", type=click.FloatRange(0), metavar="DAYS", help="Only older alerts.")
+@click.option("--limit", type=click.IntRange(1, 1_000_000), default=100, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def alerts_list(
+    obj: Context,
+    status: str,
+    source: str | None,
+    measure: str | None,
+    min_score: float | None,
+    assignee: str | None,
+    customer: str | None,
+    older_than: float | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Alerts, oldest first (active ones by default)."""
+    from datetime import timedelta
+
+    found = _workflow(obj).list_alerts(
+        status=None if status == "all" else status,
+        source=source,
+        measure=measure,
+        min_score=min_score,
+        assignee=assignee,
+        ref=customer,
+        older_than=timedelta(days=older_than) if older_than is not None else None,
+        limit=limit,
+    )
+    if as_json:
+        emit_json([a.to_dict(evidence=False) for a in found])
+    elif not found:
+        console.print("[green]No alerts.[/]", highlight=False)
+    else:
+        _alerts_table(found)
+
+
+@alerts.command("show")
+@click.argument("alert_id", metavar="ID", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def alerts_show(obj: Context, alert_id: int, as_json: bool) -> None:
+    """One alert with its evidence: the customer and the listed entity as screened, the score
+    and why, every decision and assignment."""
+    alert = _workflow(obj).get_alert(alert_id)
+    if as_json:
+        emit_json(alert.to_dict())
+        return
+    state = alert.status + (f" ({alert.decision})" if alert.decision else "")
+    console.print(
+        f"[bold]Alert {alert.id}[/]: {state}; customer {alert.customer_ref} (version "
+        f"{alert.customer_version}) ~ {alert.entity_id}, score {alert.score:.2f} "
+        f"(threshold {alert.threshold:.2f}, {alert.algorithm})",
+        highlight=False,
+    )
+    console.print(f"  {alert.reason}", highlight=False, soft_wrap=True)
+    if alert.pending_decision:
+        console.print(
+            f"  [yellow]awaiting a second reviewer:[/] {alert.pending_decision} by "
+            f"{alert.pending_by}",
+            highlight=False,
+        )
+    console.print("[bold]Customer as screened[/]", highlight=False)
+    for key, values in alert.customer_snapshot.get("properties", {}).items():
+        console.print(f"  [dim]{key}[/] {'; '.join(values)}", highlight=False)
+    console.print(
+        f"[bold]Listed entity as in list version {alert.list_version_id}[/]", highlight=False
+    )
+    print_entity(msgspec.convert(alert.entity_snapshot, Entity))
+    console.print(
+        f"[bold]Why[/]: {alert.explanation.get('summary', '')}", highlight=False, soft_wrap=True
+    )
+    for d in alert.decisions:
+        console.print(
+            f"  {d.at.isoformat(timespec='seconds')} {d.actor}: {d.decision} ({d.stage}) — "
+            f"{d.reason}",
+            highlight=False,
+        )
+    for a in alert.assignments:
+        console.print(
+            f"  {a.at.isoformat(timespec='seconds')} {a.actor} assigned it to "
+            f"{a.assignee or 'nobody'}",
+            highlight=False,
+        )
+
+
+_AS_USER = click.option(
+    "--as", "as_user", metavar="USER", help="Who is acting (default: cli:<os user>)."
+)
+
+
+@alerts.command("assign")
+@click.argument("alert_id", metavar="ID", type=int)
+@click.argument("user")
+@_AS_USER
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def alerts_assign(
+    obj: Context, alert_id: int, user: str, as_user: str | None, as_json: bool
+) -> None:
+    """Assign alert ID to USER ('-' unassigns it)."""
+    alert = _workflow(obj).assign(alert_id, None if user == "-" else user, as_user or cli_actor())
+    if as_json:
+        emit_json(alert.to_dict(evidence=False))
+    else:
+        console.print(f"alert {alert.id} assigned to {alert.assignee or 'nobody'}", highlight=False)
+
+
+@alerts.command("decide")
+@click.argument("alert_id", metavar="ID", type=int)
+@click.argument("decision", type=click.Choice(["true_match", "false_positive", "escalate"]))
+@click.option("--reason", required=True, metavar="TEXT", help="Why (kept in the audit log).")
+@_AS_USER
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def alerts_decide(
+    obj: Context,
+    alert_id: int,
+    decision: str,
+    reason: str,
+    as_user: str | None,
+    as_json: bool,
+) -> None:
+    """Decide alert ID. Under four-eyes the decision waits for a second reviewer
+    (`embargo alerts confirm`); a final false_positive whitelists the pair."""
+    result = _workflow(obj).decide(alert_id, decision, reason, as_user or cli_actor())
+    if as_json:
+        emit_json(result.to_dict())
+    elif result.final:
+        console.print(
+            f"alert {alert_id}: {decision} — {result.alert.status}"
+            + (" (pair whitelisted)" if result.whitelist else ""),
+            highlight=False,
+        )
+    else:
+        console.print(
+            f"alert {alert_id}: {decision} recorded; [yellow]four-eyes[/]: a second, different "
+            f"reviewer must confirm it (embargo alerts confirm {alert_id})",
+            highlight=False,
+        )
+
+
+@alerts.command("confirm")
+@click.argument("alert_id", metavar="ID", type=int)
+@click.option("--reason", metavar="TEXT", help="Why (optional).")
+@_AS_USER
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def alerts_confirm(
+    obj: Context, alert_id: int, reason: str | None, as_user: str | None, as_json: bool
+) -> None:
+    """Four-eyes: confirm the decision awaiting a second review on alert ID."""
+    result = _workflow(obj).confirm(alert_id, as_user or cli_actor(), reason)
+    if as_json:
+        emit_json(result.to_dict())
+    else:
+        console.print(
+            f"alert {alert_id}: {result.decision.decision} confirmed — {result.alert.status}"
+            + (" (pair whitelisted)" if result.whitelist else ""),
+            highlight=False,
+        )
+
+
+@alerts.command("reject")
+@click.argument("alert_id", metavar="ID", type=int)
+@click.option("--reason", required=True, metavar="TEXT", help="Why (kept in the audit log).")
+@_AS_USER
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def alerts_reject(
+    obj: Context, alert_id: int, reason: str, as_user: str | None, as_json: bool
+) -> None:
+    """Four-eyes: reject the decision awaiting a second review; the alert is decided again."""
+    result = _workflow(obj).reject(alert_id, as_user or cli_actor(), reason)
+    if as_json:
+        emit_json(result.to_dict())
+    else:
+        console.print(
+            f"alert {alert_id}: {result.decision.decision} rejected — back to "
+            f"{result.alert.status}",
+            highlight=False,
+        )
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
