@@ -96,6 +96,7 @@ class NameScore:
     conflict: bool  # both sides had unexplained parts
     coverage: float  # share of the query's weight that found a counterpart
     candidate_coverage: float = 1.0  # share of the candidate's weight that did
+    matched: tuple[int, ...] = ()  # indices of the query parts that found a counterpart
 
 
 _cache: dict[tuple[str, str, frozenset[str], frozenset[str]], tuple[float, str]] = {}
@@ -302,10 +303,12 @@ def compare_names(q: NameForm, c: NameForm, explain: bool = True) -> NameScore:
             if same_shape
             else (PartMatch(q.text, c.text, 0.97, JOINED, 1.0),)
         )
-        return NameScore(1.0 if same_shape else 0.97, matches, False, 1.0, 1.0)
+        everything = tuple(range(len(qparts)))
+        return NameScore(1.0 if same_shape else 0.97, matches, False, 1.0, 1.0, everything)
     if len(qparts) != len(cparts) and q.spelled == c.spelled and not q.person:
         # The same letters, spaced differently around a legal form ("SiemensAG").
-        return NameScore(0.97, (PartMatch(q.text, c.text, 0.97, JOINED, 1.0),), False, 1.0, 1.0)
+        joined = (PartMatch(q.text, c.text, 0.97, JOINED, 1.0),)
+        return NameScore(0.97, joined, False, 1.0, 1.0, tuple(range(len(qparts))))
     pairs: list[tuple[float, int, int, str]] = []
     for i, a in enumerate(qparts):
         for j, b in enumerate(cparts):
@@ -411,15 +414,16 @@ def compare_names(q: NameForm, c: NameForm, explain: bool = True) -> NameScore:
         score -= 0.1
     acronym = _acronym(q, c)
     if acronym > score:
-        return NameScore(
-            acronym, (PartMatch(q.parts[0].text, c.text, acronym, "acronym", 1.0),), False, 1.0
-        )
+        parts = (PartMatch(q.parts[0].text, c.text, acronym, "acronym", 1.0),)
+        return NameScore(acronym, parts, False, 1.0, 1.0, (0,))
     # How much of the listed name's identity the query accounts for: its core parts only,
     # so a missing patronymic or legal form does not count against it.
     c_core = [p for p in cparts if _core(p) and p.tag != PATRONYMIC]
     c_total = sum(p.weight for p in c_core) or 1.0
     c_covered = sum(p.weight for p in c_core if p.index in c_used)
-    return NameScore(score, tuple(out), conflict, covered / q_total, c_covered / c_total)
+    return NameScore(
+        score, tuple(out), conflict, covered / q_total, c_covered / c_total, tuple(sorted(q_used))
+    )
 
 
 def _match_joined(

@@ -9,7 +9,7 @@ registered under versioned names so that every result says which one produced it
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,13 +128,38 @@ class Explanation:
         }
 
 
-@dataclass(frozen=True)
 class Match:
-    entity_id: str
-    score: float
-    match: bool
-    explanation: Explanation
-    entity: Entity
+    """One listed entity found for a query, with its score and (built when first read) the
+    explanation. Ranking candidates needs only scores; most never have their explanation
+    read, so it is not built for them."""
+
+    __slots__ = ("_explain", "_explanation", "entity", "entity_id", "match", "score")
+
+    def __init__(
+        self,
+        entity_id: str,
+        score: float,
+        match: bool,
+        entity: Entity,
+        explanation: Explanation | None = None,
+        explain: Callable[[], Explanation] | None = None,
+    ) -> None:
+        if explanation is None and explain is None:
+            raise ValueError("a Match needs an explanation or a way to build one")
+        self.entity_id = entity_id
+        self.score = score
+        self.match = match
+        self.entity = entity
+        self._explanation = explanation
+        self._explain = explain
+
+    @property
+    def explanation(self) -> Explanation:
+        if self._explanation is None:
+            assert self._explain is not None
+            self._explanation = self._explain()
+            self._explain = None
+        return self._explanation
 
     @property
     def listings(self) -> list[Any]:
@@ -143,6 +168,9 @@ class Match:
     @property
     def caption(self) -> str:
         return self.entity.caption
+
+    def __repr__(self) -> str:
+        return f"Match({self.entity_id!r}, score={self.score:.3f}, match={self.match})"
 
     def to_dict(self, *, include_entity: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -218,7 +246,6 @@ def score_entity(
     if found is None:
         return None
     qf, cf, name_score = found
-    name_score = compare_names(qf, cf, explain=True)
     name_lo = algorithm.name_slope * (name_score.score - algorithm.name_midpoint)
     features = secondary_features(query, entity, algorithm.weights)
     common = common_name_feature(qf, name_score, algorithm.weights) if population_prior else None
@@ -234,34 +261,30 @@ def score_entity(
                 "is not reliable on its own",
             ),
         )
-    total = name_lo + sum(f.delta for f in features)
-    # An identifier match is decisive whatever the spelling of the name.
-    score = sigmoid(total)
+    score = sigmoid(name_lo + sum(f.delta for f in features))
     limit = algorithm.threshold if threshold is None else threshold
-    evidence = NameEvidence(
-        query_name=qf.text,
-        matched_name=cf.text,
-        kind=cf.kind,
-        script=cf.script,
-        score=name_score.score,
-        parts=name_score.parts,
-        conflict=name_score.conflict,
-        candidate_coverage=name_score.candidate_coverage,
-    )
-    summary = _summary(evidence, features, score, limit)
-    return Match(
-        entity_id=entity.id,
-        score=score,
-        match=score >= limit,
-        explanation=Explanation(algorithm.name, evidence, name_lo, tuple(features), summary),
-        entity=entity,
-    )
+
+    def explain() -> Explanation:
+        detailed = compare_names(qf, cf, explain=True)
+        evidence = NameEvidence(
+            query_name=qf.text,
+            matched_name=cf.text,
+            kind=cf.kind,
+            script=cf.script,
+            score=detailed.score,
+            parts=detailed.parts,
+            conflict=detailed.conflict,
+            candidate_coverage=detailed.candidate_coverage,
+        )
+        summary = _summary(evidence, features, score, limit)
+        return Explanation(algorithm.name, evidence, name_lo, tuple(features), summary)
+
+    return Match(entity.id, score, score >= limit, entity, explain=explain)
 
 
 def common_name_feature(qf: NameForm, name: NameScore, w: Weights) -> FeatureResult | None:
     """Weak name evidence when every matched distinctive part is a common name token."""
-    matched = {p.query for p in name.parts if p.query and p.candidate and p.score > 0}
-    core = [p for p in qf.parts if p.tag not in LOW_TAGS and p.text in matched]
+    core = [qf.parts[i] for i in name.matched if qf.parts[i].tag not in LOW_TAGS]
     if not core or not all(p.common for p in core) or len(core) > 3:
         return None
     delta = (w.common_name_1, w.common_name_2, w.common_name_3)[len(core) - 1]
