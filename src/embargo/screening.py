@@ -15,7 +15,7 @@ from typing import Any
 
 from embargo.errors import QueryError
 from embargo.match.compare import NameScore
-from embargo.match.index import MatchIndex, signature_of
+from embargo.match.index import EntityRef, MatchIndex, signature_of, tune_gc
 from embargo.match.matcher import (
     Algorithm,
     Explanation,
@@ -77,6 +77,7 @@ class Screener:
         algorithm: str | None = None,
     ) -> None:
         self.index = index
+        tune_gc()
         self.store = store
         self.settings = settings
         self.algorithm: Algorithm = get_algorithm(algorithm)
@@ -163,7 +164,7 @@ class Screener:
         for cand in index.candidates(
             forms, limit=max(candidates, limit), allowed=allowed, cutoff=cutoff
         ):
-            entity = index.entities[cand.entity]
+            entity = EntityRef(index.entities, cand.entity)
             names = [index.name_forms[ni] for ni in cand.names]
             match = score_entity(self.algorithm, q, forms, entity, names, threshold, memo)
             if match is not None:

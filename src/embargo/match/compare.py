@@ -99,7 +99,7 @@ class NameScore:
     matched: tuple[int, ...] = ()  # indices of the query parts that found a counterpart
 
 
-_cache: dict[tuple[str, str, frozenset[str], frozenset[str]], tuple[float, str]] = {}
+_cache: dict[tuple[str, str, str, str, bool, bool], tuple[float, str]] = {}
 
 
 def _budget(length: int) -> int:
@@ -116,35 +116,49 @@ def part_similarity(a: Part, b: Part) -> tuple[float, str]:
             1.0,
             EXACT if a.text == b.text or a.text.lower() == b.text.lower() else TRANSLITERATED,
         )
-    key = (a.latin, b.latin, a.symbols, b.symbols)
+    if (a.dense and b.dense) or (a.tag == LEGAL and b.tag == LEGAL):
+        return _similarity(a, b, symbols=True)  # rare; compared character by character
+    # Spelling evidence depends only on the strings and tags: cache it under a key of plain
+    # strings (which the garbage collector does not track), and add name-table evidence,
+    # which depends on the parts' symbols, outside the cache.
+    key = (a.latin, b.latin, a.tag, b.tag, a.abjad, b.abjad)
     hit = _cache.get(key)
-    if hit is not None:
-        return hit
-    result = _similarity(a, b)
-    if len(_cache) > 500_000:
-        _cache.clear()
-    _cache[key] = result
-    return result
+    if hit is None:
+        hit = _similarity(a, b, symbols=False)
+        if len(_cache) > 500_000:
+            _cache.clear()
+        _cache[key] = hit
+    if a.symbols and b.symbols:
+        sym = _symbol_similarity(a, b)
+        if sym[0] > hit[0]:
+            return sym
+    return hit
 
 
-def _similarity(a: Part, b: Part) -> tuple[float, str]:
+def _symbol_similarity(a: Part, b: Part) -> tuple[float, str]:
+    best, how = 0.0, ""
+    for sym in a.symbols & b.symbols:
+        cat = sym.split(":", 1)[0]
+        if cat == "INITIAL":
+            continue
+        score, kind = _SYMBOL_SCORES.get(cat, (0.85, SYNONYM))
+        if cat == "NAME" and (max(len(a.latin), len(b.latin)) <= 3 or (a.abjad != b.abjad)):
+            # Name tables equate short syllables ("hui"/"su") and unvowelled Arabic
+            # and Hebrew spellings loosely: weaker evidence there.
+            score = 0.78
+        if score > best:
+            best, how = score, kind
+    return best, how
+
+
+def _similarity(a: Part, b: Part, *, symbols: bool) -> tuple[float, str]:
     best, how = 0.0, ""
     if a.tag == LEGAL and b.tag == LEGAL:
         # Legal forms compare as types: OAO, JSC and AO are one type; LLC and JSC are two.
         shared = a.symbols & b.symbols
         return (1.0, LEGAL_FORM) if shared else (0.0, "")
-    if a.symbols and b.symbols:
-        for sym in a.symbols & b.symbols:
-            cat = sym.split(":", 1)[0]
-            if cat == "INITIAL":
-                continue
-            score, kind = _SYMBOL_SCORES.get(cat, (0.85, SYNONYM))
-            if cat == "NAME" and (max(len(a.latin), len(b.latin)) <= 3 or (a.abjad != b.abjad)):
-                # Name tables equate short syllables ("hui"/"su") and unvowelled Arabic
-                # and Hebrew spellings loosely: weaker evidence there.
-                score = 0.78
-            if score > best:
-                best, how = score, kind
+    if symbols and a.symbols and b.symbols:
+        best, how = _symbol_similarity(a, b)
     la, lb = a.latin, b.latin
     if a.dense and b.dense and a.text != b.text:
         # Han and Hangul names are a few syllables each written by one character: one

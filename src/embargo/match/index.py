@@ -15,6 +15,7 @@ import gc
 import hashlib
 import math
 import pickle
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,7 +31,21 @@ from embargo.match.normalize import loose_skeleton
 from embargo.match.stats import TokenStats, default_stats
 from embargo.model import Entity, Schema, entity_from_json, entity_to_json
 
-INDEX_FORMAT = 7
+INDEX_FORMAT = 8
+
+
+def _code_version() -> str:
+    """A hash of the matching code: a persisted index built by other code is rebuilt,
+    never loaded into objects whose layout has changed."""
+    digest = hashlib.sha256(str(INDEX_FORMAT).encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    for path in sorted((Path(__file__).parent / "data").glob("*.json")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+CODE_VERSION = _code_version()
 _SKIP_TAGS = (STOP, TITLE, LEGAL)
 
 
@@ -123,6 +138,21 @@ class LazyEntities(Sequence[Entity]):
         self._cache = {}
 
 
+class EntityRef:
+    """An entity of the index by position, decoded only if something reads it."""
+
+    __slots__ = ("_entities", "id", "pos", "schema")
+
+    def __init__(self, entities: LazyEntities, pos: int) -> None:
+        self._entities = entities
+        self.pos = pos
+        self.id = entities.ids[pos]
+        self.schema = Schema(entities.schemas[pos])
+
+    def load(self) -> Entity:
+        return self._entities[self.pos]
+
+
 @dataclass
 class Candidate:
     entity: int  # position in ``MatchIndex.entities``
@@ -204,6 +234,7 @@ class MatchIndex:
         # One analysis per distinct (name, schema): publishers list the same names, and
         # shared NameForm parts let a query compare each distinct name only once.
         cache: dict[tuple[str, Schema], NameForm | None] = {}
+        shared: dict[frozenset[str], frozenset[str]] = {}
         for entity in entities:
             entity_forms: list[NameForm] = []
             seen: set[str] = set()
@@ -218,6 +249,7 @@ class MatchIndex:
                     form = cache[key]
                     if form is None:
                         continue
+                    _share(form, shared)
                     if form.kind is not name.kind or form.script != name.script:
                         form = NameForm(
                             form.text,
@@ -308,7 +340,7 @@ class MatchIndex:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         with tmp.open("wb") as fh, _no_gc():
-            pickle.dump((INDEX_FORMAT, self.signature, self), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((CODE_VERSION, self.signature, self), fh, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)
 
     @classmethod
@@ -319,9 +351,32 @@ class MatchIndex:
                 fmt, saved_signature, index = pickle.load(fh)
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError):
             return None
-        if fmt != INDEX_FORMAT or saved_signature != signature or not isinstance(index, cls):
+        if fmt != CODE_VERSION or saved_signature != signature or not isinstance(index, cls):
             return None
         return index
+
+
+def _share(form: NameForm, symbol_sets: dict[frozenset[str], frozenset[str]]) -> None:
+    """Make equal strings and symbol sets of the index one object each: a few tens of
+    thousands of distinct tokens recur across hundreds of thousands of name parts."""
+    for part in form.parts:
+        part.latin = sys.intern(part.latin)
+        part.text = sys.intern(part.text)
+        part.tkey = sys.intern(part.tkey)
+        part.okey = sys.intern(part.okey)
+        part.phon = sys.intern(part.phon)
+        part.skel = sys.intern(part.skel)
+        part.symbols = symbol_sets.setdefault(part.symbols, part.symbols)
+
+
+def tune_gc() -> None:
+    """Collect the youngest generation less often. A screener keeps hundreds of thousands of
+    long-lived objects and each query adds short-lived ones; with the default thresholds
+    the collector runs full collections over the index again and again (over a third of
+    query time, measured)."""
+    gen0, _, _ = gc.get_threshold()
+    if gen0 < 50_000:
+        gc.set_threshold(50_000, 50, 100)
 
 
 @contextmanager

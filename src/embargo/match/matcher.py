@@ -18,6 +18,7 @@ import msgspec
 from embargo.errors import QueryError
 from embargo.match.compare import NameScore, PartMatch, compare_names
 from embargo.match.features import FeatureResult, Weights, compatible_schemas, secondary_features
+from embargo.match.index import EntityRef
 from embargo.match.names import LEGAL, STOP, TITLE, NameForm
 from embargo.match.query import Query
 from embargo.model import Entity, NameKind
@@ -133,14 +134,14 @@ class Match:
     explanation. Ranking candidates needs only scores; most never have their explanation
     read, so it is not built for them."""
 
-    __slots__ = ("_explain", "_explanation", "entity", "entity_id", "match", "score")
+    __slots__ = ("_entity", "_explain", "_explanation", "_load", "entity_id", "match", "score")
 
     def __init__(
         self,
         entity_id: str,
         score: float,
         match: bool,
-        entity: Entity,
+        entity: Entity | Callable[[], Entity],
         explanation: Explanation | None = None,
         explain: Callable[[], Explanation] | None = None,
     ) -> None:
@@ -149,9 +150,17 @@ class Match:
         self.entity_id = entity_id
         self.score = score
         self.match = match
-        self.entity = entity
+        self._entity: Entity | None = entity if isinstance(entity, Entity) else None
+        self._load = None if isinstance(entity, Entity) else entity
         self._explanation = explanation
         self._explain = explain
+
+    @property
+    def entity(self) -> Entity:
+        if self._entity is None:
+            assert self._load is not None
+            self._entity = self._load()
+        return self._entity
 
     @property
     def explanation(self) -> Explanation:
@@ -228,7 +237,7 @@ def score_entity(
     algorithm: Algorithm,
     query: Query,
     query_forms: Sequence[NameForm],
-    entity: Entity,
+    entity: Entity | EntityRef,
     candidate_forms: Sequence[NameForm],
     threshold: float | None = None,
     memo: NameMemo | None = None,
@@ -247,7 +256,15 @@ def score_entity(
         return None
     qf, cf, name_score = found
     name_lo = algorithm.name_slope * (name_score.score - algorithm.name_midpoint)
-    features = secondary_features(query, entity, algorithm.weights)
+    # Secondary evidence needs the whole entity; a name-only query does not, and most
+    # candidates of a query are never read further, so they are not decoded.
+    full: Entity | None = entity if isinstance(entity, Entity) else None
+    features: list[FeatureResult] = []
+    if query.birth_dates or query.countries or query.identifiers or query.gender:
+        if full is None:
+            assert isinstance(entity, EntityRef)
+            full = entity.load()
+        features = secondary_features(query, full, algorithm.weights)
     common = common_name_feature(qf, name_score, algorithm.weights) if population_prior else None
     if common is not None:
         features.insert(0, common)
@@ -279,7 +296,10 @@ def score_entity(
         summary = _summary(evidence, features, score, limit)
         return Explanation(algorithm.name, evidence, name_lo, tuple(features), summary)
 
-    return Match(entity.id, score, score >= limit, entity, explain=explain)
+    source: Entity | Callable[[], Entity] = (
+        full if full is not None else entity.load  # type: ignore[union-attr]
+    )
+    return Match(entity.id, score, score >= limit, source, explain=explain)
 
 
 def common_name_feature(qf: NameForm, name: NameScore, w: Weights) -> FeatureResult | None:
