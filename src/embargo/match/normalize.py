@@ -329,18 +329,38 @@ def skeleton(latin: str) -> str:
 
 
 _LOOSE = str.maketrans(
-    {"z": "s", "q": "k", "c": "k", "v": "f", "w": "f", "p": "b", "j": "g", "x": "ks"}
+    {"z": "s", "q": "k", "c": "k", "g": "k", "v": "b", "f": "b", "p": "b", "j": "k", "x": "ks"}
+)
+_LOOSE_DIGRAPHS = (
+    ("tsch", "s"),
+    ("tch", "s"),
+    ("sch", "s"),
+    ("sh", "s"),
+    ("ch", "s"),
+    ("ts", "s"),
+    ("tz", "s"),
+    ("th", "t"),
+    ("dh", "d"),
+    ("kh", "k"),
+    ("gh", "k"),
+    ("ph", "b"),
+    ("ou", "u"),
 )
 
 
 @lru_cache(maxsize=65536)
 def loose_skeleton(latin: str) -> str:
-    """A consonant skeleton that also merges consonants transliterations confuse
-    (z/s, q/k/c, v/w/f, p/b, j/g) and drops h, for matching abjad script against Latin."""
-    base = re.sub(r"[^a-z]", "", latin.replace("th", "t").replace("sh", "s").replace("ch", "s"))
-    base = base.translate(_LOOSE).replace("h", "")
-    consonants = _VOWELS.sub("", base)
-    return _DOUBLES.sub(r"\1", consonants)
+    """A consonant skeleton for matching an abjad script (Arabic, Persian, Hebrew) against
+    Latin: those scripts write few vowels, use w/y (waw/vav, ya/yod) as vowel letters, and one
+    letter for sounds Latin tells apart (b/p/v/f, k/q/g/j, s/z/sh/ch/ts), so all of these
+    are merged, h and vowels dropped."""
+    base = re.sub(r"[^a-z]", "", latin)
+    for a, b in _LOOSE_DIGRAPHS:
+        base = base.replace(a, b)
+    base = _DOUBLES.sub(r"\1", base.translate(_LOOSE))
+    # Doubled letters are merged before h, w and vowels go, so that "Mohammed" (mmd) and
+    # "Ahmed" (md) stay apart.
+    return re.sub("[aeiouyhw]", "", base)
 
 
 # Spelling rules that differ between romanisation standards and languages, applied in order:
