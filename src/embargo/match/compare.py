@@ -44,6 +44,7 @@ FUZZY = "fuzzy"
 JOINED = "joined"  # one side writes as one word what the other writes as two
 REVERSED = "reversed"
 OCR = "ocr"
+CONSONANTS = "consonants"  # an unvowelled (Arabic, Hebrew) spelling against a Latin one
 
 _SYMBOL_SCORES = {
     "NAME": (0.90, NAME_EQUIVALENT),
@@ -97,6 +98,7 @@ class NameScore:
     coverage: float  # share of the query's weight that found a counterpart
     candidate_coverage: float = 1.0  # share of the candidate's weight that did
     matched: tuple[int, ...] = ()  # indices of the query parts that found a counterpart
+    consonants_only: bool = False  # every core part matched only by consonant skeleton
 
 
 _cache: dict[tuple[str, str, str, str, bool, bool], tuple[float, str]] = {}
@@ -221,7 +223,7 @@ def _similarity(a: Part, b: Part, *, symbols: bool) -> tuple[float, str]:
             and _VOWEL.search(latin_side)
             and OSA.distance(sa, sb) <= (0 if min(len(sa), len(sb)) < 5 else 1)
         ):
-            best, how = 0.78 if sa == sb else 0.7, TRANSLITERATED
+            best, how = 0.78 if sa == sb else 0.7, CONSONANTS
     if USE_JW and best < 0.7 and longest >= 5 and PATRONYMIC not in (a.tag, b.tag):
         jw = JaroWinkler.similarity(la, lb)
         if jw >= 0.9 and jw - 0.15 > best:
@@ -435,8 +437,16 @@ def compare_names(q: NameForm, c: NameForm, explain: bool = True) -> NameScore:
     c_core = [p for p in cparts if _core(p) and p.tag != PATRONYMIC]
     c_total = sum(p.weight for p in c_core) or 1.0
     c_covered = sum(p.weight for p in c_core if p.index in c_used)
+    core_hows = [how for qi, _, _, how in groups if _core(qparts[qi[0]])]
+    consonants_only = bool(core_hows) and all(how == CONSONANTS for how in core_hows)
     return NameScore(
-        score, tuple(out), conflict, covered / q_total, c_covered / c_total, tuple(sorted(q_used))
+        score,
+        tuple(out),
+        conflict,
+        covered / q_total,
+        c_covered / c_total,
+        tuple(sorted(q_used)),
+        consonants_only,
     )
 
 

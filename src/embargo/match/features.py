@@ -41,6 +41,8 @@ class Weights:
     common_name_1: float = -4.0
     common_name_2: float = -3.0
     common_name_3: float = -1.5
+    # Every matched part of the name agreed only in its consonants (unvowelled scripts).
+    consonants_only: float = -1.0
 
 
 _ID_CLEAN = re.compile(r"[^0-9A-Z]")

@@ -268,6 +268,16 @@ def score_entity(
     common = common_name_feature(qf, name_score, algorithm.weights) if population_prior else None
     if common is not None:
         features.insert(0, common)
+    if name_score.consonants_only:
+        features.insert(
+            0,
+            FeatureResult(
+                "consonants_only",
+                algorithm.weights.consonants_only,
+                "the names agree only in their consonants (a name in Arabic or Hebrew script "
+                "is written without vowels, and many Latin names share its consonants)",
+            ),
+        )
     if cf.kind is NameKind.WEAK:
         features.insert(
             0,

@@ -335,6 +335,17 @@ def _part_tag(latin: str, rigour_tag: str, person: bool, last: bool, org: bool) 
     return rigour_tag
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _scrub(text: str) -> str:
+    """The text without lone surrogates: Python's ``json`` decodes ``"\\ud800"`` into a str
+    no UTF-8 encoder (nor rigour) accepts; they carry no letter to match on."""
+    if text.isascii():
+        return text
+    return _SURROGATES.sub("", text)
+
+
 def analyze(
     text: str,
     schema: Schema | str = Schema.UNKNOWN,
@@ -348,7 +359,7 @@ def analyze(
     """Analyse one name. Returns None when nothing matchable is left (e.g. only punctuation)."""
     stats = stats or default_stats()
     schema = Schema(schema)
-    cleaned = fold_latin(clean_evasion(text))
+    cleaned = fold_latin(clean_evasion(_scrub(text)))
     person = schema is Schema.PERSON
     tt = type_tag(schema)
     names = analyze_names(

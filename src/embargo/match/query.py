@@ -94,7 +94,10 @@ def _values(props: Mapping[str, Any], key: str) -> list[str]:
             continue
         if not isinstance(value, str | int | float) or isinstance(value, bool):
             raise QueryError(f"properties.{key}: values must be strings")
-        text = str(value).strip()
+        try:
+            text = str(value).strip()
+        except ValueError:  # an integer Python refuses to write out (over 4,300 digits)
+            raise QueryError(f"properties.{key}: a number too long to be a value") from None
         if text:
             out.append(text)
     return out
