@@ -67,6 +67,14 @@ HAND = {
         hans peter klaus wolfgang jurgen giuseppe giovanni francesco marco luca""",
     "south_asian": """kumar singh sharma patel gupta shah khan ali ahmed rao reddy das devi
         lal ram raj verma yadav mishra joshi chaudhary iyer nair pillai mehta jain""",
+    "hebrew": """cohen kohen levi levy mizrahi peretz perez biton dahan avraham abraham
+        friedman azulay malka david yosef yossi moshe yaakov yitzhak daniel noa tamar yael
+        maya sarah sara rachel leah michal shira avi eli ori itai omer amit yonatan noam
+        ariel eitan nir ronen shlomo haim chaim meir ben""",
+    "korean_given_syllables": """gyeong kyeong kyong yeong young yong hyeon hyun hyon jeong
+        jung chong seong sung song myeong myung myong eun un hye hyo hui hee jin jun ji min
+        su soo ho hoon hun woo seo yeon yun won sik suk chol cheol chul nam il gil tae ki gi
+        dong sang man hwan kwang gwang ryong ryeong ok ae sun mi na ra""",
     "japanese": """sato suzuki takahashi tanaka watanabe ito yamamoto nakamura kobayashi
         kato yoshida yamada sasaki yamaguchi matsumoto inoue kimura hayashi shimizu
         hiroshi takashi kenji yuki akira""",
@@ -91,10 +99,12 @@ def hangul_syllables() -> set[str]:
         if latin.isalpha():
             out.add(latin)
     # Korean names are also written in McCune-Reischauer and informal spellings.
-    out.update("kim lee park choi jung jeong kang cho yoon jang lim han oh seo shin kwon "
-               "hwang ahn song jun yoo hong ko moon yang son bae baek heo nam sim noh ha "
-               "kwak sung cha joo woo min ri pak chol jong il yong hyok myong kyong sun hui "
-               "chun nam su ho song kuk hyon chang chong".split())
+    out.update(
+        "kim lee park choi jung jeong kang cho yoon jang lim han oh seo shin kwon "
+        "hwang ahn song jun yoo hong ko moon yang son bae baek heo nam sim noh ha "
+        "kwak sung cha joo woo min ri pak chol jong il yong hyok myong kyong sun hui "
+        "chun nam su ho song kuk hyon chang chong".split()
+    )
     return out
 
 

@@ -179,9 +179,12 @@ def _similarity(a: Part, b: Part, *, symbols: bool) -> tuple[float, str]:
         return best, how
     longest = max(len(la), len(lb))
     shortest = min(len(la), len(lb))
-    if a.tkey == b.tkey and shortest >= 3 and best < 0.92:
-        best, how = 0.92, TRANSLITERATED  # romanisation standards differ: Dzhavad / Javad
-    elif a.okey == b.okey and shortest >= 3 and best < 0.88:
+    if a.tkey == b.tkey and shortest >= 4 and best < 0.92:
+        # Romanisation standards differ (Dzhavad / Javad); in a short Latin word the same
+        # rules make different words alike ("Speer" / "Spir"), so it counts for less there.
+        cross_script = a.text.isascii() != b.text.isascii()
+        best, how = (0.92, TRANSLITERATED) if cross_script or shortest >= 6 else (0.8, PHONETIC)
+    elif a.okey == b.okey and shortest >= 4 and best < 0.88:
         best, how = 0.88, OCR  # a scanner's misreading: rn / m, vv / w, cl / d
     if a.abjad and b.abjad and shortest <= 4:
         # Abjad scripts write consonants only: in a short token each one is the name.

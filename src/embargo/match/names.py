@@ -22,11 +22,18 @@ from embargo.match.normalize import (
     clean_evasion,
     fold_latin,
     latinize,
+    loose_skeleton,
     ocr_key,
     skeleton,
     translit_key,
 )
-from embargo.match.stats import TokenStats, common_tokens, default_stats
+from embargo.match.stats import (
+    TokenStats,
+    common_skeletons,
+    common_tokens,
+    default_stats,
+    is_syllabic,
+)
 from embargo.model import NameKind, Schema
 
 # Part tags, as short strings so parts stay cheap to compare.
@@ -225,7 +232,12 @@ class Part:
         self.dense = bool(_DENSE.search(text))
         # Shared by many people: a whole Chinese or Korean name of two or three characters,
         # or a token on the common-names list.
-        self.common = (self.dense and 2 <= len(text) <= 3) or latin in common_tokens()
+        self.common = (
+            (self.dense and 2 <= len(text) <= 3)
+            or latin in common_tokens()
+            or is_syllabic(latin)
+            or (self.abjad and loose_skeleton(latin) in common_skeletons())
+        )
         self.tkey = translit_key(latin)
         self.okey = ocr_key(latin)
 

@@ -71,10 +71,62 @@ def default_stats() -> TokenStats:
 
 
 @lru_cache(maxsize=1)
+def _common_groups() -> dict[str, list[str]]:
+    if not COMMON_FILE.exists():
+        return {}
+    data: dict[str, list[str]] = json.loads(COMMON_FILE.read_text(encoding="utf-8"))["tokens"]
+    return data
+
+
+@lru_cache(maxsize=1)
+def syllables() -> frozenset[str]:
+    """Mandarin pinyin syllables and the syllables Korean given names are made of."""
+    return frozenset(
+        t
+        for t, groups in _common_groups().items()
+        if "pinyin_syllables" in groups or "korean_given_syllables" in groups
+    )
+
+
+@lru_cache(maxsize=65536)
+def is_syllabic(token: str) -> bool:
+    """A romanised Chinese or Korean given name written as one word ("Gyeonghui",
+    "Jinping"): two or three syllables, each a common name syllable."""
+    if not 4 <= len(token) <= 12 or not token.isalpha():
+        return False
+    known = syllables()
+
+    def split(rest: str, parts: int) -> bool:
+        if not rest:
+            return parts >= 2
+        if parts == 3:
+            return False
+        return any(
+            rest[:i] in known and split(rest[i:], parts + 1)
+            for i in range(2, min(6, len(rest)) + 1)
+        )
+
+    return split(token, 0)
+
+
+@lru_cache(maxsize=1)
 def common_tokens() -> frozenset[str]:
     """Name tokens many people in the population share (``scripts/build_common_names.py``):
     common surnames and given names, and the syllables Chinese and Korean names are made of."""
-    if not COMMON_FILE.exists():
-        return frozenset()
-    data = json.loads(COMMON_FILE.read_text(encoding="utf-8"))
-    return frozenset(data["tokens"])
+    return frozenset(_common_groups())
+
+
+@lru_cache(maxsize=1)
+def common_skeletons() -> frozenset[str]:
+    """Consonant skeletons of common Arabic, Persian and Hebrew names: a name in those scripts
+    is compared by its consonants, so its commonness is too."""
+    from embargo.match.normalize import loose_skeleton
+
+    groups = ("arabic", "persian_turkish", "hebrew")
+    return frozenset(
+        sk
+        for t, g in _common_groups().items()
+        if any(x in g for x in groups)
+        for sk in (loose_skeleton(t),)
+        if len(sk) >= 2
+    )
