@@ -1529,5 +1529,11 @@ def alerts_reject(
         )
 
 
+# Monitoring and evidence live beside the workflow they drive.
+from embargo.workflow.commands import evidence, monitor  # noqa: E402
+
+main.add_command(monitor)
+main.add_command(evidence)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

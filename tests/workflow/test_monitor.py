@@ -26,6 +26,7 @@ from embargo.screening import Screener
 from embargo.settings import Settings
 from embargo.store import Store
 from embargo.workflow import FourEyesError, Workflow, WorkflowConfig
+from embargo.workflow import monitor as monitor_module
 from embargo.workflow.commands import evidence, monitor
 from embargo.workflow.monitor import MonitorBusyError, Webhook, run_monitor
 from embargo.workflow.monitor_tables import (
@@ -406,7 +407,7 @@ def generated(seed: int, entities: int, book: int) -> tuple[list[Entity], list[E
 
 @pytest.mark.slow
 def test_monitoring_raises_the_same_alerts_as_a_full_rescreen(
-    wf: Workflow, store: Store, tmp_path: Path
+    wf: Workflow, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     listed, changed, book_text = generated(7, 400, 2500)
     book = tmp_path / "book.csv"
@@ -423,7 +424,10 @@ def test_monitoring_raises_the_same_alerts_as_a_full_rescreen(
     run_monitor(wf, actor="monitor", update=False)  # the baseline
 
     save_list(store, changed, date="2024-06-01")
-    run = run_monitor(wf, actor="monitor", update=False)
+    # Scored in two forked processes, as a big book would be.
+    monkeypatch.setattr(monitor_module, "PARALLEL_MIN", 1)
+    run = run_monitor(wf, actor="monitor", update=False, workers=2)
+    assert run.reverse["workers"] == 2
     assert run.lists[0].added == 20 and run.lists[0].removed == 10
     assert run.candidates < 2500  # reverse screening looked at part of the book only
     monitored = {(a.customer_ref, a.entity_id) for a in run.alerts}

@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, TextIO
@@ -948,9 +948,24 @@ def _decode_line(path: Path, raw: bytes, number: int) -> dict[str, Any] | None:
         data = msgspec.json.decode(line)
     except msgspec.DecodeError as exc:
         raise ParseError(path, f"malformed JSON ({exc})", line=number) from None
+    except RecursionError:
+        raise ParseError(path, "JSON nested too deeply to be an entity", line=number) from None
     if not isinstance(data, dict):
         raise ParseError(path, f"line is a JSON {type(data).__name__}, not an object", line=number)
     return data
+
+
+# What reading an entity of an unexpected shape raises (a number where a list of values
+# belongs, a list where an object does, ...): the file is not FtM as published.
+_SHAPE_ERRORS: Final = (TypeError, AttributeError, KeyError, IndexError, ValueError)
+
+
+def _shape_error(path: Path, exc: Exception, line: int | None) -> ParseError:
+    return ParseError(
+        path,
+        f"an entity is not shaped as FollowTheMoney data ({type(exc).__name__}: {exc})",
+        line=line,
+    )
 
 
 def _check_entity(data: dict[str, Any], where: str, report: ParseReport) -> bool:
@@ -982,6 +997,22 @@ def _note_dates(report: ParseReport, data: dict[str, Any]) -> None:
             report.publisher_date = date
 
 
+def _shaped(
+    read: Callable[[Path, ParseReport, list[int | None]], Iterator[Entity]],
+    path: Path,
+    report: ParseReport,
+) -> Iterator[Entity]:
+    """``read``'s entities, with a ``ParseError`` naming the line for an entity of an
+    unexpected shape instead of whatever reading it raised."""
+    at: list[int | None] = [None]  # the line being read, kept up to date by ``read``
+    try:
+        yield from read(path, report, at)
+    except UnicodeDecodeError:
+        raise  # ``parse_input`` reports the file's encoding
+    except _SHAPE_ERRORS as exc:
+        raise _shape_error(path, exc, at[0]) from None
+
+
 def parse_entities(path: Path, report: ParseReport) -> Iterator[Entity]:
     """``entities.ftm.json``: read every line to index links, then build each target.
 
@@ -989,12 +1020,22 @@ def parse_entities(path: Path, report: ParseReport) -> Iterator[Entity]:
     first to index captions and keep the (small) linked entities, then to build each target
     without holding all of them in memory. ``publisher_date`` is the newest ``last_seen``.
     """
+    return _shaped(_read_entities, path, report)
+
+
+def parse_nested(path: Path, report: ParseReport) -> Iterator[Entity]:
+    """``targets.nested.json``: each line is one target with its linked entities inlined."""
+    return _shaped(_read_nested, path, report)
+
+
+def _read_entities(path: Path, report: ParseReport, at: list[int | None]) -> Iterator[Entity]:
     _start(path, report)
     graph = _Graph(report)
     name = path.name
     target_lines: dict[int, str] = {}
     seen: dict[str, int] = {}
     for number, raw in _lines(path):
+        at[0] = number
         data = _decode_line(path, raw, number)
         if data is None:
             continue
@@ -1020,26 +1061,29 @@ def parse_entities(path: Path, report: ParseReport) -> Iterator[Entity]:
             report.skip(where, "not a target: kept only as the named end of links")
     if report.records == 0:
         raise ParseError(path, "file holds no entities (only blank lines)")
+    at[0] = None
     graph.resolve()
     for number, raw in _lines(path):
         target_where = target_lines.get(number)
         if target_where is None:
             continue
+        at[0] = number
         data = _decode_line(path, raw, number)
         assert data is not None  # read once already
         link_props = _flatten(data, [])
         entity = _build_party(data, link_props, graph, target_where)
         if entity is not None:
             yield entity
+    at[0] = None
     graph.report_unused()
     _warn_unresolved(report, graph)
 
 
-def parse_nested(path: Path, report: ParseReport) -> Iterator[Entity]:
-    """``targets.nested.json``: each line is one target with its linked entities inlined."""
+def _read_nested(path: Path, report: ParseReport, at: list[int | None]) -> Iterator[Entity]:
     _start(path, report)
     name = path.name
     for number, raw in _lines(path):
+        at[0] = number
         data = _decode_line(path, raw, number)
         if data is None:
             continue
@@ -1093,7 +1137,7 @@ def _first_entity(path: Path, head: bytes) -> dict[str, Any] | None:
         return None
     try:
         data = msgspec.json.decode(_first_line(path, head).strip().removeprefix(b"\xef\xbb\xbf"))
-    except msgspec.DecodeError:
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested without end
         return None
     if (
         isinstance(data, dict)

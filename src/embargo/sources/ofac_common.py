@@ -308,6 +308,11 @@ _ID_PLAIN: Final = re.compile(
 )
 
 
+# The longest phrase of the published CSV remarks has 380 characters. Several expressions
+# below backtrack in time quadratic in a phrase's length, so a longer phrase stays text.
+_MAX_PHRASE: Final = 2000
+
+
 def apply_remarks(
     entity: Entity, remarks: str, measures: list[str], *, title: str | None = None
 ) -> list[str]:
@@ -329,7 +334,9 @@ def apply_remarks(
     # A plain split: apostrophes also open words ("POB al 'Amarah"), so quotes cannot be
     # paired reliably, and no published alias holds a semicolon.
     for raw in (p.strip() for p in text.split(";")):
-        if raw and not _apply_phrase(entity, _ALT_PREFIX.sub("", raw), measures, title_key):
+        if len(raw) > _MAX_PHRASE:
+            leftover.append(raw)  # prose, or a hostile file: no fact is that long
+        elif raw and not _apply_phrase(entity, _ALT_PREFIX.sub("", raw), measures, title_key):
             leftover.append(raw)
     return leftover
 

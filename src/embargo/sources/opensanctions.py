@@ -114,7 +114,7 @@ def _dataset_names(path: Path) -> dict[str, str]:
     index = path.parent / "index.json"
     try:
         data = msgspec.json.decode(index.read_bytes())
-    except (OSError, msgspec.DecodeError):
+    except (OSError, ValueError, RecursionError):  # unreadable, not JSON, not UTF-8, too deep
         return {}
     if isinstance(data, dict) and isinstance(data.get("name"), str):
         title = data.get("title")
@@ -356,6 +356,8 @@ def _decode(path: Path, raw: bytes, number: int) -> dict[str, Any] | None:
         data = msgspec.json.decode(line)
     except msgspec.DecodeError as exc:
         raise ParseError(path, f"malformed JSON ({exc})", line=number) from None
+    except RecursionError:
+        raise ParseError(path, "JSON nested too deeply to be a record", line=number) from None
     if not isinstance(data, dict):
         raise ParseError(path, f"line is a JSON {type(data).__name__}, not an object", line=number)
     return data

@@ -582,6 +582,16 @@ _REPEAT_ROWS: Final = _T + "number-rows-repeated"
 _PARAGRAPH: Final = _TEXT + "p"
 _MAX_COLUMNS: Final = 1024  # blank filler cells run to column 16384; nothing real lies there
 _MAX_REPEATED_ROWS: Final = 10_000
+
+
+def _count(value: str | None) -> int:
+    """A repeat or space count attribute (default 1); ValueError unless a positive integer."""
+    count = int(value or "1")
+    if count < 1:
+        raise ValueError(f"a count of {count}")
+    return count
+
+
 _ODS_MIME: Final = "application/vnd.oasis.opendocument.spreadsheet"
 
 
@@ -591,7 +601,8 @@ def _inline_text(el: etree._Element) -> str:
     for child in el:
         tag = child.tag if isinstance(child.tag, str) else ""
         if tag == _TEXT + "s":
-            parts.append(" " * int(child.get(_TEXT + "c", "1") or "1"))
+            # A run of spaces; capped, so that a huge count cannot fill memory.
+            parts.append(" " * min(_count(child.get(_TEXT + "c")), _MAX_COLUMNS))
         elif tag == _TEXT + "tab":
             parts.append("\t")
         elif tag == _TEXT + "line-break":
@@ -620,7 +631,7 @@ def _row_cells(row: etree._Element) -> list[str | None]:
     for cell in row:
         if cell.tag not in _CELLS:
             continue
-        repeat = int(cell.get(_REPEAT_COLUMNS, "1") or "1")
+        repeat = _count(cell.get(_REPEAT_COLUMNS))
         value = _cell_value(cell)
         if not value.strip():
             blanks += repeat
@@ -643,14 +654,16 @@ def ods_rows(path: Path, report: ParseReport) -> Iterator[Row]:
         raise ParseError(path, f"not a readable ODS file (zip archive): {exc}") from None
     with archive:
         names = set(archive.namelist())
-        if "mimetype" in names:
-            mime = archive.read("mimetype").decode("ascii", errors="replace").strip()
-            if mime != _ODS_MIME:
-                raise ParseError(path, f"not an OpenDocument spreadsheet (mimetype {mime!r})")
         if "content.xml" not in names:
             raise ParseError(path, "not an OpenDocument spreadsheet: no content.xml in the archive")
         number = 0
         try:
+            if "mimetype" in names:
+                # Read no more than a mimetype can be: the member may be anything.
+                with archive.open("mimetype") as fh:
+                    mime = fh.read(256).decode("ascii", errors="replace").strip()
+                if mime != _ODS_MIME:
+                    raise ParseError(path, f"not an OpenDocument spreadsheet (mimetype {mime!r})")
             with archive.open("content.xml") as fh:
                 tables = 0
                 context = etree.iterparse(
@@ -673,7 +686,7 @@ def ods_rows(path: Path, report: ParseReport) -> Iterator[Row]:
                     if event != "end":
                         continue
                     if tables == 1:
-                        repeat = int(el.get(_REPEAT_ROWS, "1") or "1")
+                        repeat = _count(el.get(_REPEAT_ROWS))
                         cells = _row_cells(el)
                         if cells:
                             if repeat > _MAX_REPEATED_ROWS:
@@ -691,11 +704,21 @@ def ods_rows(path: Path, report: ParseReport) -> Iterator[Row]:
         except etree.XMLSyntaxError as exc:
             error = xml_error(path, exc, whole_file=False)
             raise ParseError(path, error.reason, line=error.line, element="content.xml") from None
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+            # NotImplementedError: a compression method zipfile does not know.
             raise ParseError(
                 path,
                 f"the archive is damaged or truncated ({exc})",
                 element=f"content.xml, after row {number}",
+            ) from None
+        except (ValueError, RuntimeError) as exc:
+            # A repeat count that is not a positive number, cells nested without end, or an
+            # encrypted member (RuntimeError).
+            reason = "elements nested too deeply" if isinstance(exc, RecursionError) else exc
+            raise ParseError(
+                path,
+                f"malformed spreadsheet content ({reason})",
+                element=f"content.xml, row {number + 1}",
             ) from None
 
 
@@ -943,11 +966,14 @@ def _ods_header(path: Path, head: bytes) -> str | None:
             names = set(archive.namelist())
             if "content.xml" not in names:
                 return None
-            if "mimetype" in names and archive.read("mimetype").strip() != _ODS_MIME.encode():
-                return None
+            if "mimetype" in names:
+                with archive.open("mimetype") as fh:
+                    if fh.read(256).strip() != _ODS_MIME.encode():
+                        return None
             with archive.open("content.xml") as fh:
                 return fh.read(65536).decode("utf-8", errors="ignore")
-    except (zipfile.BadZipFile, OSError, KeyError, zlib.error, EOFError):
+    except (zipfile.BadZipFile, OSError, KeyError, zlib.error, EOFError, RuntimeError):
+        # RuntimeError: an encrypted member; NotImplementedError: an unknown compression.
         return None
 
 

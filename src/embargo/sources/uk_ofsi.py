@@ -627,6 +627,8 @@ _XLSX_ERRORS: Final = (
     ValueError,
     SyntaxError,  # xml.etree's ParseError and lxml's XMLSyntaxError both derive from it
     TypeError,
+    LookupError,  # an XML part declaring an encoding Python does not know
+    RuntimeError,  # an encrypted part, an unknown compression method, nesting without end
 )
 
 
@@ -644,6 +646,8 @@ def xlsx_rows(path: Path, report: ParseReport) -> Iterator[Row]:
         except (*_XLSX_ERRORS, InvalidFileException) as exc:
             raise ParseError(path, f"not a readable XLSX workbook ({exc})") from None
         try:
+            if not workbook.worksheets:
+                raise ParseError(path, "the workbook has no worksheet")
             if len(workbook.worksheets) > 1:
                 report.warn(
                     f"{path.name}: {len(workbook.worksheets)} sheets; only the first, "
@@ -1049,7 +1053,8 @@ def sniff_xlsx(path: Path, head: bytes) -> str | None:
                 if part in names:
                     with archive.open(part) as fh:
                         sample += fh.read(32768).decode("utf-8", errors="ignore")
-    except (zipfile.BadZipFile, OSError, KeyError, zlib.error, EOFError):
+    except (zipfile.BadZipFile, OSError, KeyError, zlib.error, EOFError, RuntimeError):
+        # RuntimeError: an encrypted part; NotImplementedError: an unknown compression.
         return None
     markers = [f">{m}<" for m in _MARKERS]
     if all(m in sample for m in markers) and ">Unique ID<" not in sample:

@@ -501,6 +501,13 @@ def _text(value: Any) -> str | None:
     return clean(str(value))
 
 
+def _items(value: Any) -> list[Any]:
+    """A JSON field meant to hold a list: a single value stands for a list of one."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
 def _texts(value: Any) -> list[str]:
     if value is None:
         return []
@@ -558,8 +565,8 @@ def _json_id(item: Any) -> CslId | None:
 
 
 def _json_record(item: dict[str, Any], where: str) -> CslRecord:
-    ids = [i for i in (_json_id(x) for x in item.get("ids") or []) if i is not None]
-    addresses = [a for a in (_json_address(x) for x in item.get("addresses") or []) if a]
+    ids = [i for i in (_json_id(x) for x in _items(item.get("ids"))) if i is not None]
+    addresses = [a for a in (_json_address(x) for x in _items(item.get("addresses"))) if a]
     return CslRecord(
         id=_text(item.get("id") or item.get("_id")) or "",
         source=_text(item.get("source")) or "",
@@ -623,6 +630,8 @@ def parse_json(path: Path, report: ParseReport) -> Iterator[Entity]:
         doc = msgspec.json.decode(data)
     except msgspec.DecodeError as exc:
         raise _decode_error(path, data, exc) from None
+    except RecursionError:
+        raise ParseError(path, "JSON nested too deeply to be a list file") from None
     if isinstance(doc, dict):
         results = doc.get("results")
         if not isinstance(results, list):
@@ -632,7 +641,7 @@ def parse_json(path: Path, report: ParseReport) -> Iterator[Entity]:
             report.stated_count = total
         dates = [
             d
-            for s in doc.get("sources_used") or []
+            for s in _items(doc.get("sources_used"))
             if isinstance(s, dict)
             for d in [parse_date(_text(s.get("source_last_updated")))]
             if d

@@ -122,6 +122,11 @@ def _print_run(run: MonitorRun) -> None:
 @click.option("--webhook", metavar="URL", help="POST each run's new alerts and notices here.")
 @click.option("--webhook-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True)
 @click.option("--webhook-retries", type=click.IntRange(0, 10), default=3, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="Processes scoring candidate customers (default: one per core, up to 4).",
+)
 @click.option("--as", "as_user", metavar="USER", help="Who runs it, for the audit log.")
 @click.option("--runs", type=click.IntRange(min=1), hidden=True, help="Stop after N runs.")
 @_pass_ctx
@@ -134,6 +139,7 @@ def monitor(
     webhook: str | None,
     webhook_timeout: float,
     webhook_retries: int,
+    workers: int | None,
     as_user: str | None,
     runs: int | None,
 ) -> None:
@@ -182,6 +188,7 @@ def monitor(
                         webhook=hook,
                         emit=emit,
                         progress=say if interval is None else None,
+                        workers=workers,
                     )
                     _print_run(run)
                     code = run.exit_code

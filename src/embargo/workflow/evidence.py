@@ -415,27 +415,33 @@ def render_pdf(data: Mapping[str, Any]) -> bytes:
     def p(value: object, style: ParagraphStyle = body) -> Paragraph:
         return Paragraph(text(value), style)
 
+    grey = colors.HexColor("#e8e8e8")
+
     def table(
-        headers: Sequence[str], rows: Sequence[Sequence[object]], widths: Sequence[float]
+        headers: Sequence[str] | None,
+        rows: Sequence[Sequence[object]],
+        widths: Sequence[float],
     ) -> Table:
-        cells = [[Paragraph(f"<b>{text(h)}</b>", small) for h in headers]]
+        cells = [[Paragraph(f"<b>{text(h)}</b>", small) for h in headers]] if headers else []
         cells += [[p(c, small) for c in row] for row in rows]
-        t = Table(cells, colWidths=[w * mm for w in widths], repeatRows=1)
-        t.setStyle(
-            TableStyle(
-                [
-                    ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
-                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                    ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-                ]
-            )
+        style = [
+            ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 3),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ]
+        if headers:
+            style.append(("BACKGROUND", (0, 0), (-1, 0), grey))
+        else:  # a key/value table: the keys are the header column
+            style.append(("BACKGROUND", (0, 0), (0, -1), grey))
+        t = Table(
+            cells or [[""]], colWidths=[w * mm for w in widths], repeatRows=1 if headers else 0
         )
+        t.setStyle(TableStyle(style))
         return t
 
     def pairs(rows: Sequence[tuple[str, object]]) -> Table:
-        return table(["", ""], [(k, v) for k, v in rows], (40, 140))
+        return table(None, [(k, v) for k, v in rows], (40, 140))
 
     d = data
     rep, cust, summ = d["report"], d["customer"], d["summary"]
@@ -581,11 +587,21 @@ def render_pdf(data: Mapping[str, Any]) -> bytes:
             pairs(
                 [
                     ("status", a["status"] + (f" — {a['decision']}" if a.get("decision") else "")),
-                    (
-                        "decided",
-                        f"{a.get('decided_by') or '–'}"
-                        + (f", confirmed by {a['confirmed_by']}" if a.get("confirmed_by") else "")
-                        + f", {_when(a.get('decided_at'))}",
+                    *(
+                        [
+                            (
+                                "decided",
+                                f"{a['decided_by']}"
+                                + (
+                                    f", confirmed by {a['confirmed_by']} (four-eyes)"
+                                    if a.get("confirmed_by")
+                                    else ""
+                                )
+                                + f", {_when(a.get('decided_at'))}",
+                            )
+                        ]
+                        if a.get("decided_by")
+                        else []
                     ),
                     ("raised", f"{_when(a['created_at'])} by screening {a['screening_id']}"),
                     ("why", a["reason"]),
@@ -610,8 +626,12 @@ def render_pdf(data: Mapping[str, Any]) -> bytes:
                     ),
                     *(
                         (
-                            "change",
-                            f"{c.get('side')} {c.get('field')}: -{c.get('removed')} +{c.get('added')}",
+                            f"changed ({c.get('side')})",
+                            f"{c.get('field')}: "
+                            + "; ".join(
+                                [f"−{x}" for x in c.get("removed") or []]
+                                + [f"+{x}" for x in c.get("added") or []]
+                            ),
                         )
                         for c in a.get("changes") or []
                     ),
@@ -744,8 +764,9 @@ def _change_text(c: Mapping[str, Any]) -> str:
     frm = c.get("from") or {}
     to = c.get("to") or {}
     return (
-        f"{c['source']} v{frm.get('version_id', '–')} → v{to.get('version_id')} "
-        f"({to.get('publisher_date') or 'no date'}): +{c['added']} ~{c['changed']} -{c['removed']}"
+        f"{c['source']} version {frm.get('version_id', '–')} → {to.get('version_id')} "
+        f"(published {to.get('publisher_date') or '–'}): {c['added']} added, "
+        f"{c['changed']} changed, {c['removed']} removed"
     )
 
 

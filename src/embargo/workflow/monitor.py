@@ -25,11 +25,24 @@ One run (``run_monitor``, ``embargo monitor``):
    webhook. A delivery that fails is audited and retried by the next run: nothing is lost,
    the alerts are in the store either way.
 
-The reverse step scores exactly like a screening (same analysis, same ``score_entity``),
-and every customer sharing a rare key with a changed name is scored against every changed
-entity it comes near. It can find slightly *more* than a full re-screen, never on purpose
-less: a full screening keeps only the best 20 candidates and 10 matches of the whole lists,
-which the small index does not impose.
+How it compares with a full re-screen of the book. The reverse step scores exactly like a
+screening (same analysis, same ``score_entity``). A customer is scored against a changed
+entity when their names share rare keys on two of the name's parts (one part for a one-word
+customer name, or with the entity's exact birth date or an identifier as well): sharing one
+word of a longer name cannot reach the threshold. Differences that remain, and that the
+benchmark (``bench/monitor.py``) and the tests count:
+
+- *more*: a full screening keeps only the best candidates of the whole lists (30, and those
+  within a fraction of the best), so a real match can be cut there that monitoring, with no
+  competition for places, finds;
+- *fewer*: a match that rests on one shared word while the other word matches only
+  loosely — a spelling with no candidate key in common ("Katherina Barrios" ~ "Katherine
+  Harris"), an initial ("Safura" ~ "S."), or a word so common in the book that its keys are
+  not looked up — is left to the next full re-screen, which should still run from time to
+  time (``embargo screen-customers``);
+- *drift*: an unchanged customer and an unchanged entity are not re-screened, but a full
+  re-screen can newly retrieve such a pair when a changed entity near the customer moved
+  that relative cutoff. No list change touched the pair itself.
 """
 
 from __future__ import annotations
@@ -346,9 +359,11 @@ def run_monitor(
     webhook: Webhook | None = None,
     emit: Callable[[dict[str, Any]], None] | None = None,
     progress: Callable[[str], None] | None = None,
+    workers: int | None = None,
 ) -> MonitorRun:
     """One monitoring run (see the module doc). ``emit`` gets each JSON event (new alert,
-    notice) once the run is recorded; ``progress`` gets one line per step."""
+    notice) once the run is recorded; ``progress`` gets one line per step; ``workers``:
+    processes scoring candidate customers (default: up to 4, one per core)."""
     say = progress or (lambda _msg: None)
     store = wf.store
     run = _start_run(store, actor)
@@ -407,7 +422,7 @@ def run_monitor(
                 "monitor_run": run.id,
                 "lists": [c.to_dict() for c in changes.lists if c.added or c.changed],
             }
-            found = reverse_screen(wf, changes.entities, exclude_refs=fully)
+            found = reverse_screen(wf, changes.entities, exclude_refs=fully, workers=workers)
             run.candidates = found.scored
             run.reverse = found.stats
             if found:
@@ -616,21 +631,34 @@ def key_caps(customers_total: int) -> tuple[int, int]:
     return max(250, customers_total // 400), max(2500, customers_total // 50)
 
 
+# Key kinds that stand for part of a word only (a prefix, a suffix): meeting a name by one of
+# them alone is too little for a one-word customer name.
+_PARTIAL_KEYS = ("b", "e")
+_STRONG = 1 << 63  # flag bit: the key stands for a whole word (or more)
+
+
 def form_key_parts(form: NameForm) -> tuple[dict[int, int], int]:
-    """Key hash -> bit mask of the name parts the key comes from (a key of two adjacent
-    parts, or of the whole name, has two bits: it meets two parts at once); and how many
-    parts have keys. Made with ``name_keys`` itself, part by part, so it follows whatever
-    keys the list index uses."""
+    """Key hash -> bit mask of the name parts the key comes from, plus ``_STRONG`` for keys
+    of whole words; and how many parts have keys. A key of two adjacent parts, or of the
+    whole name, has two bits: it meets two parts at once. A word repeated in the name
+    ("Maung Maung") counts once: one word of the customer's meets it. Made with
+    ``name_keys`` itself, part by part, so it follows whatever keys the list index uses."""
     whole = name_keys(form)
     owner: dict[str, int] = {}
     for i, part in enumerate(form.parts):
         sub = NameForm(form.text, (part,), kind=form.kind, person=form.person)
         for k in name_keys(sub) & whole:
-            owner[k] = owner.get(k, 0) | (1 << min(i, 62))
+            owner.setdefault(k, 1 << min(i, 62))
     keyed = 0
     for mask in owner.values():
         keyed |= mask
-    return {key_hash(k): owner.get(k, 0b11) for k in whole}, keyed.bit_count()
+    out: dict[int, int] = {}
+    for k in whole:
+        mask = owner.get(k, 0b11)
+        if not k.startswith(_PARTIAL_KEYS):
+            mask |= _STRONG
+        out[key_hash(k)] = mask
+    return out, keyed.bit_count()
 
 
 def candidate_customers(
@@ -700,8 +728,9 @@ def candidate_customers(
         }
         backed = {cid for _k, cid in _key_rows(conn, sorted(evidence))} if evidence else set()
         for (cid, _ni), mask in hits.items():
-            found = mask.bit_count()
-            if found >= 2 or (found and (cid in one_part or cid in backed)):
+            found = (mask & ~_STRONG).bit_count()
+            strong = bool(mask & _STRONG)
+            if found >= 2 or (found and cid in backed) or (found and strong and cid in one_part):
                 pairs.setdefault(cid, set()).add(ei)
     stats["pairs"] = sum(len(v) for v in pairs.values())
     stats["candidates"] = len(pairs)
@@ -737,6 +766,7 @@ def reverse_screen(
     entities: Sequence[Entity],
     *,
     exclude_refs: Iterable[str] = (),
+    workers: int | None = None,
 ) -> ReverseResult:
     """Screen the customers that could match these listed entities against them alone: the
     customers with at least one match at or above the threshold, with those matches.
@@ -745,11 +775,11 @@ def reverse_screen(
     as query forms, candidate names from an index of the changed entities (the best names
     of each entity that its keys meet), ``score_entity`` — restricted to the entities it
     was paired with. Unlike a screening of the whole lists, no other listed entity competes
-    for the candidate places, so nothing is cut for want of room.
+    for the candidate places, so nothing is cut for want of room. Many candidates are scored
+    in ``workers`` forked processes (default: up to 4, one per core).
     """
-    from embargo.match.matcher import NameMemo, get_algorithm, score_entity
-    from embargo.match.query import parse_query
-    from embargo.screening import Screener, query_forms
+    from embargo.match.matcher import get_algorithm
+    from embargo.screening import Screener
 
     store = wf.store
     versions = store.active_versions()
@@ -771,41 +801,122 @@ def reverse_screen(
                 .where(whitelist.c.entity_id.in_(ids[start : start + _CHUNK]))
                 .where(whitelist.c.active.is_(True))
             ):
-                pairs.setdefault(int(cid), set()).add(index.by_id[eid])
+                pos = index.by_id.get(eid)
+                if pos is not None:
+                    pairs.setdefault(int(cid), set()).add(pos)
     log.info("reverse screening: %s", stats)
     wanted = sorted(pairs)
-    everything = max(len(index), 1)
-    results: list[tuple[str, list[Match]]] = []
-    scored = 0
-    for start in range(0, len(wanted), SCORE_BATCH):
-        with store.engine.connect() as conn:
-            rows = customer_data(conn, wanted[start : start + SCORE_BATCH])
-        for cid, ref, _version, data in rows:
-            if ref in excluded:
-                continue
-            scored += 1
-            try:
-                query = parse_query(data)
-                forms = query_forms(query)
-            except EmbargoError:  # no name left to match on: it cannot match anything
-                continue
-            allowed = pairs[cid]
-            memo: NameMemo = {}
-            kept: list[Match] = []
-            for cand in index.candidates(forms, limit=everything, cutoff=0.0):
-                if cand.entity not in allowed:
-                    continue
-                names = [index.name_forms[ni] for ni in cand.names]
-                match = score_entity(
-                    algorithm, query, forms, index.entities[cand.entity], names, threshold, memo
-                )
-                if match is not None and match.score >= threshold:
-                    kept.append(match)
-            if kept:
-                kept.sort(key=lambda m: (-m.score, m.entity_id))
-                results.append((ref, kept))
+    job = _ScoreJob(store, pairs, index, algorithm, threshold, excluded)
+    procs = _workers(workers, len(wanted))
+    if procs > 1:
+        import multiprocessing
+
+        global _JOB
+        _JOB = job
+        try:
+            with multiprocessing.get_context("fork").Pool(procs) as pool:
+                found = pool.map(_score_in_child, [wanted[k::procs] for k in range(procs)])
+        finally:
+            _JOB = None
+        # Matches do not cross process boundaries; the few customers that matched are
+        # scored again here, against the entities they matched only.
+        job.pairs = {cid: hit for part, _n in found for cid, hit in part}
+        results, _n = job.score(sorted(job.pairs))
+        scored = sum(n for _part, n in found)
+    else:
+        results, scored = job.score(wanted)
+    results.sort(key=lambda r: r[0])
     stats["scored"] = scored
+    stats["workers"] = procs
     return ReverseResult(results, screener, scored, stats)
+
+
+PARALLEL_MIN = 4000  # fewer candidates than this are scored in the calling process
+
+
+def _workers(wanted: int | None, candidates: int) -> int:
+    import multiprocessing
+    import os
+
+    if candidates < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    if wanted is not None:
+        return max(1, wanted)
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+@dataclass
+class _ScoreJob:
+    store: Store
+    pairs: dict[int, set[int]]
+    index: MatchIndex
+    algorithm: Any
+    threshold: float
+    excluded: set[str]
+    refs: dict[int, str] = field(default_factory=dict)  # customer id -> ref, of those scored
+
+    def score(self, ids: Sequence[int]) -> tuple[list[tuple[str, list[Match]]], int]:
+        """Score these candidate customers against the entities each was paired with."""
+        from embargo.match.matcher import NameMemo, score_entity
+        from embargo.match.query import parse_query
+        from embargo.screening import query_forms
+
+        index = self.index
+        everything = max(len(index), 1)
+        results: list[tuple[str, list[Match]]] = []
+        scored = 0
+        for start in range(0, len(ids), SCORE_BATCH):
+            with self.store.engine.connect() as conn:
+                rows = customer_data(conn, ids[start : start + SCORE_BATCH])
+            for cid, ref, _version, data in rows:
+                if ref in self.excluded:
+                    continue
+                scored += 1
+                self.refs[cid] = ref
+                try:
+                    query = parse_query(data)
+                    forms = query_forms(query)
+                except EmbargoError:  # no name left to match on: it cannot match anything
+                    continue
+                allowed = self.pairs[cid]
+                memo: NameMemo = {}
+                kept: list[Match] = []
+                for cand in index.candidates(forms, limit=everything, cutoff=0.0):
+                    if cand.entity not in allowed:
+                        continue
+                    names = [index.name_forms[ni] for ni in cand.names]
+                    match = score_entity(
+                        self.algorithm,
+                        query,
+                        forms,
+                        index.entities[cand.entity],
+                        names,
+                        self.threshold,
+                        memo,
+                    )
+                    if match is not None and match.score >= self.threshold:
+                        kept.append(match)
+                if kept:
+                    kept.sort(key=lambda m: (-m.score, m.entity_id))
+                    results.append((ref, kept))
+        return results, scored
+
+
+_JOB: _ScoreJob | None = None  # set for the forked scoring processes, which inherit it
+
+
+def _score_in_child(ids: list[int]) -> tuple[list[tuple[int, set[int]]], int]:
+    """(customer id, entities it matched) for the candidates that matched, and how many
+    candidates were scored."""
+    job = _JOB
+    assert job is not None
+    # The parent's pooled connections must not be shared: this process opens its own.
+    job.store.engine.dispose(close=False)
+    results, scored = job.score(ids)
+    ids_of = {ref: cid for cid, ref in job.refs.items()}
+    return [
+        (ids_of[ref], {job.index.by_id[m.entity_id] for m in matches}) for ref, matches in results
+    ], scored
 
 
 # -- finishing: notices, state, audit ---------------------------------------------------------

@@ -1,0 +1,185 @@
+"""The HTTP API application: one FastAPI app for ``embargo serve``, the tests, and the routers
+other parts of Embargo add (web UI, authentication).
+
+    uvicorn embargo.api.app:app_factory --factory      # settings from EMBARGO_* variables
+
+To add a router, append it to ``ROUTERS``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from embargo import __version__
+from embargo.api.deps import json_response
+from embargo.api.limits import MAX_BODY_BYTES
+from embargo.api.middleware import BodySizeLimit
+from embargo.api.routers import catalog, health, match, search, text
+from embargo.api.state import ApiState, NotReady
+from embargo.errors import ConfigError, EmbargoError, NotFoundError, QueryError, StoreError
+from embargo.screening import Screener
+from embargo.settings import Settings
+from embargo.store import Store
+
+log = logging.getLogger(__name__)
+
+# Every router of the API, in the order their paths are matched.
+ROUTERS: list[APIRouter] = [
+    match.router,
+    search.router,
+    text.router,
+    catalog.router,
+    health.router,
+]
+
+DESCRIPTION = """
+Screen people, companies, vessels and aircraft against the official sanctions and
+export-control lists, loaded straight from their publishers.
+
+* `POST /match/{dataset}`: screening by example, **compatible with yente's `/match`**
+  (OpenSanctions' API): existing yente clients work unchanged. Each result adds an
+  `embargo` block with every listing, what its measure means, and why the score is what it is.
+* `GET /search/{dataset}`: text search with filters and paging.
+* `GET /entities/{id}`: one entity with its listings and list history.
+* `POST /screen/text`: listed parties mentioned in a document.
+* `GET /catalog`: the lists, their active versions and collections.
+
+Every screening call is written to the hash-chained audit log before it is answered.
+Errors are JSON: `{"detail": "..."}`.
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    screener: Screener | None = None,
+    store: Store | None = None,
+) -> FastAPI:
+    """The API application.
+
+    Without ``screener`` the app builds one from the store at start-up (in the background:
+    ``/readyz`` says 503 until it is loaded) and rebuilds it when the active list versions
+    change. A given ``screener`` is used as it is; one made with ``Screener.from_entities``
+    has no store, so pass ``store`` to have the audit log and catalog (without any store,
+    screening calls are not audited).
+    """
+    state = ApiState(settings, screener=screener, store=store)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await state.start()
+        try:
+            yield
+        finally:
+            await state.stop()
+
+    app = FastAPI(
+        title="Embargo",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.embargo = state
+    for router in ROUTERS:
+        app.include_router(router)
+    _add_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    return app
+
+
+def app_factory() -> FastAPI:
+    """For ``uvicorn --factory`` (and ``embargo serve --workers N``): settings from the
+    environment (``EMBARGO_DATABASE_URL``, ``EMBARGO_DATA_DIR``, ...)."""
+    return create_app(Settings.from_env())
+
+
+# -- errors --------------------------------------------------------------------------------
+
+
+_BODY_EXAMPLES = {
+    "/match": '{"queries": {"q1": {"schema": "Person", "properties": {"name": ["..."]}}}}',
+    "/screen/text": '{"text": "..."}',
+}
+
+
+def _describe(errors: list[Any], path: str = "") -> tuple[str, list[dict[str, Any]]]:
+    """A readable message and a trimmed error list (never echoing the input back: it may be
+    megabytes long)."""
+    items = []
+    messages = []
+    for err in errors[:20]:
+        raw = [str(part) for part in err.get("loc", ())]
+        kind = str(err.get("type", ""))
+        msg = str(err.get("msg", "invalid"))
+        if raw[:1] == ["body"] and len(raw) == 1:
+            # The body as a whole: missing, or not a JSON object.
+            msg = (
+                "the request body is empty"
+                if kind == "missing"
+                else "the request body must be a JSON object"
+            ) + " (Content-Type: application/json)"
+            example = next((v for k, v in _BODY_EXAMPLES.items() if path.startswith(k)), None)
+            if example:
+                msg += f", e.g. {example}"
+            text = msg
+        elif raw[:1] in (["query"], ["path"]) and len(raw) > 1:
+            text = f"{raw[0]} parameter {'.'.join(raw[1:])}: {msg}"
+        else:
+            text = ".".join(p for p in raw if p != "body") + ": " + msg
+        items.append({"loc": [p for p in raw if p != "body"], "msg": msg, "type": kind})
+        messages.append(text)
+    text = "; ".join(dict.fromkeys(messages))
+    if len(errors) > 20:
+        text += f"; and {len(errors) - 20} more"
+    return text or "invalid request", items
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    async def validation(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        errors = list(exc.errors())
+        if any(e.get("type") == "json_invalid" for e in errors):
+            first = next(e for e in errors if e.get("type") == "json_invalid")
+            where = first.get("loc", ("body", "?"))[-1]
+            reason = (first.get("ctx") or {}).get("error", "invalid JSON")
+            return json_response(
+                {"detail": f"the request body is not valid JSON: {reason} (at character {where})"},
+                400,
+            )
+        detail, items = _describe(errors, request.url.path)
+        return json_response({"detail": detail, "errors": items}, 422)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        headers = dict(exc.headers) if exc.headers else None
+        return json_response({"detail": str(exc.detail)}, exc.status_code, headers)
+
+    async def embargo_error(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, NotFoundError):
+            status = 404
+        elif isinstance(exc, NotReady | StoreError):
+            status = 503
+        elif isinstance(exc, QueryError | ConfigError):
+            status = 400
+        else:
+            status = 400
+        return json_response({"detail": str(exc)}, status)
+
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return json_response(
+            {"detail": f"internal error ({type(exc).__name__}); it has been logged"}, 500
+        )
+
+    app.add_exception_handler(RequestValidationError, validation)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(EmbargoError, embargo_error)
+    app.add_exception_handler(Exception, unexpected)

@@ -1,0 +1,1 @@
+"""The API's routers; ``embargo.api.app.ROUTERS`` lists the ones the app serves."""
