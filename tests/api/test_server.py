@@ -279,3 +279,19 @@ def test_new_list_version_is_picked_up_without_restart(
         pytest.fail(f"the new list was not picked up:\n{server.log_text()}")
     assert client.get("/readyz").json()["entities"] == 39
     assert client.post("/admin/refresh").json()["refreshed"] is False  # nothing new since
+
+
+def test_the_workflow_routes_are_served(client: httpx.Client) -> None:
+    """The real server wires the compliance workflow over its store and current screener."""
+    user = {"X-Embargo-User": "alice"}
+    put = client.put(
+        "/customers/SRV-1",
+        json={"schema": "Person", "properties": {"name": ["Vladimir Vladimirovich Putin"]}},
+        headers=user,
+    )
+    assert put.status_code == 200, put.text
+    screening = put.json()["screening"]
+    assert screening is not None and screening["hits"] >= 1
+    alerts = client.get("/alerts", params={"customer": "SRV-1"}).json()["results"]
+    assert alerts and all(a["customer_ref"] == "SRV-1" for a in alerts)
+    assert {a["entity_id"] for a in alerts} >= {"us_ofac_sdn-35096"}

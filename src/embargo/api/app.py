@@ -9,7 +9,8 @@ To add a router, append it to ``ROUTERS``.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -19,6 +20,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from embargo import __version__
+from embargo.api import workflow as workflow_api
 from embargo.api.deps import json_response
 from embargo.api.limits import MAX_BODY_BYTES
 from embargo.api.middleware import BodySizeLimit
@@ -28,6 +30,7 @@ from embargo.errors import ConfigError, EmbargoError, NotFoundError, QueryError,
 from embargo.screening import Screener
 from embargo.settings import Settings
 from embargo.store import Store
+from embargo.workflow.service import Workflow
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,7 @@ ROUTERS: list[APIRouter] = [
     text.router,
     catalog.router,
     health.router,
+    workflow_api.router,
 ]
 
 DESCRIPTION = """
@@ -88,11 +92,37 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.embargo = state
+    app.state.workflow = _workflow_provider(state)
     for router in ROUTERS:
         app.include_router(router)
     _add_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     return app
+
+
+def _workflow_provider(state: ApiState) -> Callable[[], Workflow | None]:
+    """The workflow over the store and the screener currently installed: one ``Workflow`` per
+    screener, so that a list refresh is picked up and requests share it in between."""
+    made: dict[int, Workflow] = {}
+    lock = threading.Lock()
+
+    def screener() -> Screener:
+        if state.screener is None:
+            raise NotReady(state.not_ready_reason())
+        return state.screener
+
+    def provide() -> Workflow | None:
+        if state.store is None:
+            return None  # the routes answer 503: no store, no workflow
+        key = id(state.screener)
+        with lock:
+            wf = made.get(key)
+            if wf is None:
+                made.clear()
+                wf = made[key] = Workflow(state.store, state.screener or screener, state.settings)
+        return wf
+
+    return provide
 
 
 def app_factory() -> FastAPI:
