@@ -858,7 +858,7 @@ def batch(
 
 # -- ownership and the 50% rule --------------------------------------------------------------
 
-_RULE_CHOICE = click.Choice(["ofac_50", "eu_uk_control"])
+_RULE_CHOICE = click.Choice(["ofac_50", "eu_uk_control", "look_through_50"])
 
 
 @main.group()
@@ -949,7 +949,7 @@ def ownership_check(
         emit_json(result.to_dict())
     else:
         if result.by_ownership:
-            word = "BLOCKED" if rule == "ofac_50" else "FROZEN"
+            word = "FROZEN" if rule == "eu_uk_control" else "BLOCKED"
             verdict = f"[bold red]{result.name}: {word} by ownership[/]"
         elif result.blocked:
             verdict = f"[bold red]{result.name}: listed itself[/]"

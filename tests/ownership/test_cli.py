@@ -134,3 +134,33 @@ def test_import_ftm_and_format_errors(run: Run, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "give --format csv|ftm" in result.output
     csv_source = run("ownership", "import", str(path), "--format", "csv", "--source", "x")
     assert csv_source.exit_code == 2 and "--source is for FtM files" in csv_source.output
+
+
+def test_look_through_rule(imported: Run) -> None:
+    # Putin 60% of Acme Holdings, which holds 50% of Acme Trading: multiplied, 30%; with
+    # Rosoboroneksport's direct 10%, 40%, so not blocked, where ofac_50 blocks it (60%).
+    trading = imported("ownership", "check", "Acme Trading", "--rule", "look_through_50")
+    assert trading.exit_code == 0, trading.output
+    assert "Acme Trading: not blocked by ownership" in trading.output
+    assert (
+        "Vladimir Vladimirovich PUTIN (listed: US OFAC SDN List (RUSSIA-EO14024)) 60% → "
+        "Acme Holdings 50% → Acme Trading = 30%"
+    ) in trading.output
+    assert "come to 40% of it (50% or more would be needed)" in trading.output
+    assert "caution: blocked under OFAC's 50 Percent Rule (ofac_50)" in trading.output
+    holdings = imported("ownership", "check", "Acme Holdings", "--rule", "look_through_50")
+    assert holdings.exit_code == 1 and "Acme Holdings: BLOCKED by ownership" in holdings.output
+    data = json.loads(
+        imported("ownership", "check", "Acme Trading", "--rule", "look_through_50", "--json").output
+    )
+    assert data["rule"] == "look_through_50" and not data["blocked"]
+    assert data["share"] == pytest.approx(0.4)
+    assert [p["sentence"].split(" = ")[-1] for p in data["paths"]] == ["30%", "10%"]
+    listed = json.loads(imported("ownership", "list", "--rule", "look_through_50", "--json").output)
+    assert listed["rule"] == "look_through_50"
+    assert [a["name"] for a in listed["blocked_by_ownership"]] == ["Acme Holdings"]
+    text = imported("ownership", "list", "--rule", "look_through_50").output
+    assert "look-through (multiplied stakes) 50% test (1)" in text
+    assert "Acme Holdings" in text and "Acme Trading" not in text
+    log = json.loads(imported("audit", "log", "--action", "ownership.check", "--json").output)
+    assert {r["details"]["rule"] for r in log} == {"look_through_50"}

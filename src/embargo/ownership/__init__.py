@@ -6,6 +6,7 @@
 
 from embargo.ownership.graph import (
     EU_UK_CONTROL,
+    LOOK_THROUGH_50,
     OFAC_50,
     RULES,
     Aggregate,
@@ -21,6 +22,7 @@ from embargo.ownership.graph import (
 
 __all__ = [
     "EU_UK_CONTROL",
+    "LOOK_THROUGH_50",
     "OFAC_50",
     "RULES",
     "Aggregate",

@@ -43,6 +43,42 @@ holdings without a joint arrangement, so when a freeze rests only on the sum of 
 owners' stakes the result carries a caution saying so. Frozen entities' holdings count as
 held by a frozen person, as under OFAC.
 
+The look-through rule
+---------------------
+``look_through_50`` is *not* how OFAC reads its rule (see FAQ 401 above); ``ofac_50`` stays the
+default. It is there for users whose policy or counsel reads the 50% rule as a multiplied
+look-through: "indirect stakes multiply along a chain; stakes of different blocked owners
+add". A party's share is its *effective ownership* by listed persons: the sum, over every
+simple ownership path from a listed person to the party, of the product of the stakes along
+the path (X 60% of A, A 50% of B: 30% of B through A). Paths from different listed persons,
+and different paths from one (a diamond), add; the party is blocked at 50% or more. Whether an
+intermediate entity is blocked plays no part. The two rules part ways both ways, so neither is
+the more cautious one:
+
+* a chain of blocked entities: X 60% of A, A 50% of B. ``ofac_50`` blocks B (A is blocked, its
+  whole 50% counts); the look-through gives 30%, not blocked;
+* a stake held through an entity that is not blocked: X 40% of A, A 50% of C, and X 30% of C.
+  ``ofac_50`` counts 30% (A is not blocked, its stake does not count); the look-through
+  counts 40% × 50% + 30% = 50%, blocked.
+
+So OFAC's determination is computed alongside, and a look-through result whose verdict differs
+from ``ofac_50``'s says so in a caution. Details:
+
+* A path ends at the first *listed* person met going up: a listed owner's whole stake already
+  counts, and running on to its own listed owners would count the same shares twice.
+* Paths are simple (they never revisit a party), so cycles need no special treatment and are
+  reported as under the other rules; a stake that comes back round a cross-holding counts
+  once, not as the geometric series of every turn round the cycle.
+* The number of paths can grow exponentially with the graph, so the walk is bounded:
+  ``MAX_DEPTH`` links per path and ``MAX_WALK`` paths per party (``analyse(max_depth=,
+  max_walk=)``). When a bound is hit the share is a lower bound, and the party and the
+  analysis say so.
+* A result's contributions are one per listed person (its effective stake over all its paths),
+  its paths the biggest products first, each as ``X (listed) 60% → A 50% → B = 30%``; a party
+  blocked by ownership has ``round`` 1 (there are no rounds: it rests on listed persons only).
+* Unknown stakes, over-100% data and duplicate links are handled as below: a path through a
+  stake of unknown size counts 0% and is named in a caution; the aggregate is capped at 100%.
+
 Data problems
 -------------
 * **Cycles** (A owns B owns A) are found (strongly connected components) and reported; they
@@ -61,6 +97,7 @@ Data problems
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
@@ -69,7 +106,11 @@ from functools import cached_property
 from typing import Any, Final, NamedTuple
 
 EPS: Final = 1e-9  # stakes are sums of decimal percentages: compare with a little slack
-MAX_PATHS: Final = 20
+MAX_PATHS: Final = 20  # paths shown per party
+# The look-through enumerates paths, which can grow exponentially with the graph: it follows
+# paths of at most MAX_DEPTH links and at most MAX_WALK paths per party, and says when it stops.
+MAX_DEPTH: Final = 10
+MAX_WALK: Final = 10_000
 
 
 @dataclass(frozen=True)
@@ -112,6 +153,9 @@ class Rule:
     word: str  # "blocked" / "frozen"
     basis: str
     threshold: float = 0.5
+    # False: the fixpoint (a blocked entity's whole stake counts, nothing is multiplied);
+    # True: the multiplied look-through (stakes multiply along every path from a listed person).
+    look_through: bool = False
 
     def meets(self, share: float) -> bool:
         if self.inclusive:
@@ -147,7 +191,21 @@ EU_UK_CONTROL: Final = Rule(
         "indirectly)"
     ),
 )
-RULES: Final[dict[str, Rule]] = {r.name: r for r in (OFAC_50, EU_UK_CONTROL)}
+LOOK_THROUGH_50: Final = Rule(
+    name="look_through_50",
+    title="the look-through (multiplied stakes) 50% test",
+    inclusive=True,
+    control=False,
+    word="blocked",
+    basis=(
+        "Not OFAC's own reading (OFAC FAQ 401 does not multiply stakes down a chain of blocked "
+        "entities): effective ownership, the stakes multiplied along every ownership path from "
+        "a listed person and added up, for policies or counsel that read the 50% rule so; "
+        "blocked at 50% or more"
+    ),
+    look_through=True,
+)
+RULES: Final[dict[str, Rule]] = {r.name: r for r in (OFAC_50, EU_UK_CONTROL, LOOK_THROUGH_50)}
 
 
 def get_rule(rule: str | Rule) -> Rule:
@@ -185,7 +243,11 @@ _Chain = tuple[Step, "_Chain | None"]
 
 @dataclass(frozen=True)
 class Contribution:
-    """A stake in a party held by a blocked owner."""
+    """A stake in a party held by a blocked owner.
+
+    Under the look-through there is one per listed person, ``percentage`` being its effective
+    stake: the sum of the products over all its paths to the party.
+    """
 
     owner: str
     percentage: float | None
@@ -228,7 +290,7 @@ class Aggregate:
     warnings: tuple[str, ...]
     cautions: tuple[str, ...]
     listed_as: str | None
-    explainer: _Explainer = field(repr=False, compare=False)
+    explainer: _Names = field(repr=False, compare=False)
 
     @property
     def by_ownership(self) -> bool:
@@ -465,12 +527,15 @@ def analyse(
     names: Mapping[str, str] | None = None,
     parties: Iterable[str] = (),
     max_paths: int = MAX_PATHS,
+    max_depth: int = MAX_DEPTH,
+    max_walk: int = MAX_WALK,
 ) -> OwnershipAnalysis:
     """Apply ``rule`` to the ownership graph whose listed (blocked) parties are ``blocked``.
 
     ``blocked`` may map each listed party to a description of its listing ("US OFAC SDN
     List"), used in explanations. ``names`` gives display names for party ids; ``parties``
-    adds parties that no link names, so that they get a result too.
+    adds parties that no link names, so that they get a result too. ``max_paths`` bounds the
+    paths shown per party; ``max_depth`` and ``max_walk`` bound the look-through's path walk.
     """
     the_rule = get_rule(rule)
     labels: dict[str, str] = dict(names or {})
@@ -484,45 +549,17 @@ def analyse(
             holdings[owner].append(owned)
     everyone = set(seeds) | set(edges) | set(holdings) | set(parties)
 
-    # Least fixpoint, in rounds, so that each blocked party's round says what it rests on.
-    round_of: dict[str, int] = {s: 0 for s in seeds}
-    acc: dict[str, float] = defaultdict(float)
-    controlled: set[str] = set()
-    frontier = sorted(seeds)
-    rounds = 0
-    while frontier:
-        touched: set[str] = set()
-        for owner in frontier:
-            for owned in holdings.get(owner, ()):
-                if owned in round_of:
-                    continue
-                edge = edges[owned][owner]
-                if edge.share:
-                    acc[owned] += edge.share
-                if edge.control:
-                    controlled.add(owned)
-                touched.add(owned)
-        newly = sorted(
-            p
-            for p in touched
-            if the_rule.meets(min(acc[p], 1.0)) or (the_rule.control and p in controlled)
-        )
-        if newly:
-            rounds += 1
-        for party in newly:
-            round_of[party] = rounds
-        frontier = newly
-
     cycles = _cycles(edges)
     cycle_of: dict[str, tuple[str, ...]] = {}
     cycle_texts: list[str] = []
+    handled = (
+        "paths never revisit a party" if the_rule.look_through else "a cycle never blocks itself"
+    )
     for cycle in cycles:
         for member in cycle:
             cycle_of[member] = cycle  # shared, not copied: a cycle can hold every party
         cycle_texts.append(_cycle_text(cycle, labels))
-        warnings.append(
-            f"ownership cycle: {cycle_texts[-1]} (handled: a cycle never blocks itself)"
-        )
+        warnings.append(f"ownership cycle: {cycle_texts[-1]} (handled: {handled})")
 
     party_warnings: dict[str, list[str]] = defaultdict(list)
     totals: dict[str, float] = {}
@@ -542,8 +579,28 @@ def analyse(
         for member in cycle[:-1]:
             party_warnings[member].append(note)
 
+    if the_rule.look_through:
+        # OFAC's own determination rides along, so that a party the two readings disagree on
+        # says so: a user who picked the look-through must not miss an OFAC block unawares.
+        ofac_round, _ = _fixpoint(OFAC_50, edges, holdings, seeds)
+        walker = _LookThrough(
+            the_rule, edges, seeds, labels, listed_as, ofac_round, max_paths, max_depth, max_walk
+        )
+        out: dict[str, Aggregate] = {}
+        for party in sorted(everyone):
+            out[party] = walker.aggregate(
+                party,
+                owners_total=totals.get(party, 0.0),
+                cycle=cycle_of.get(party, ()),
+                warnings=party_warnings.get(party, []),
+            )
+        warnings.extend(walker.summary())
+        rounds = 1 if any(a.by_ownership for a in out.values()) else 0
+        return OwnershipAnalysis(the_rule, out, tuple(cycles), tuple(warnings), rounds)
+
+    round_of, rounds = _fixpoint(the_rule, edges, holdings, seeds)
     builder = _Explainer(the_rule, edges, round_of, labels, listed_as, max_paths)
-    out: dict[str, Aggregate] = {}
+    out = {}
     for party in sorted(everyone):
         out[party] = builder.aggregate(
             party,
@@ -552,6 +609,44 @@ def analyse(
             warnings=party_warnings.get(party, []),
         )
     return OwnershipAnalysis(the_rule, out, tuple(cycles), tuple(warnings), rounds)
+
+
+def _fixpoint(
+    rule: Rule,
+    edges: dict[str, dict[str, _Edge]],
+    holdings: Mapping[str, list[str]],
+    seeds: Collection[str],
+) -> tuple[dict[str, int], int]:
+    """The least fixpoint, in rounds, so that each blocked party's round says what it rests on.
+
+    Returns party -> the round it became blocked in (0: listed), and the number of rounds.
+    """
+    round_of: dict[str, int] = {s: 0 for s in seeds}
+    acc: dict[str, float] = defaultdict(float)
+    controlled: set[str] = set()
+    frontier = sorted(seeds)
+    rounds = 0
+    while frontier:
+        touched: set[str] = set()
+        for owner in frontier:
+            for owned in holdings.get(owner, ()):
+                if owned in round_of:
+                    continue
+                edge = edges[owned][owner]
+                if edge.share:
+                    acc[owned] += edge.share
+                if edge.control:
+                    controlled.add(owned)
+                touched.add(owned)
+        newly = sorted(
+            p for p in touched if rule.meets(min(acc[p], 1.0)) or (rule.control and p in controlled)
+        )
+        if newly:
+            rounds += 1
+        for party in newly:
+            round_of[party] = rounds
+        frontier = newly
+    return round_of, rounds
 
 
 def effective_ownership(
@@ -568,7 +663,27 @@ def effective_ownership(
 # ---- explanations ---------------------------------------------------------------------------
 
 
-class _Explainer:
+class _Names:
+    """What every rule's explainer has: display names, and the explanation of one result."""
+
+    names: dict[str, str]
+    listed_as: dict[str, str]
+
+    def label(self, party: str) -> str:
+        return self.names.get(party, party)
+
+    def tag(self, party: str) -> str:
+        """A party as a path starts from it: ``X (listed: US OFAC SDN List)``."""
+        listing = self.listed_as.get(party)
+        return f"{self.label(party)} (listed{': ' + listing if listing else ''})"
+
+    def explain(self, agg: Aggregate) -> _Explained:
+        raise NotImplementedError
+
+
+class _Explainer(_Names):
+    """The fixpoint rules' results and explanations (``ofac_50``, ``eu_uk_control``)."""
+
     def __init__(
         self,
         rule: Rule,
@@ -587,14 +702,6 @@ class _Explainer:
         self._shares: dict[str, float] = {}
         self._owners: dict[str, list[tuple[str, _Edge]]] = {}
         self._why: dict[str, str] = {}
-
-    def label(self, party: str) -> str:
-        return self.names.get(party, party)
-
-    def tag(self, party: str) -> str:
-        """A party as a path starts from it: ``X (listed: US OFAC SDN List)``."""
-        listing = self.listed_as.get(party)
-        return f"{self.label(party)} (listed{': ' + listing if listing else ''})"
 
     def blocked_owners(self, party: str) -> list[tuple[str, _Edge]]:
         if party not in self._owners:
@@ -830,6 +937,344 @@ class _Explainer:
         return out
 
 
+class _Walk(NamedTuple):
+    """What the look-through's walk up the ownership graph from one party found."""
+
+    stated: float  # the sum of the products over the paths of known stakes (uncapped)
+    by_owner: dict[str, float]  # listed person -> its effective stake: the sum over its paths
+    sources: dict[str, dict[str, None]]  # listed person -> the sources along its paths
+    top: tuple[tuple[float, tuple[Step, ...]], ...]  # the biggest products first, max_paths
+    followed: int  # paths of known stakes followed
+    unknown: dict[str, tuple[Step, ...]]  # listed person -> a path with a stake of unknown size
+    stopped: bool  # max_walk reached: more paths may exist
+    cut: bool  # an owner could reach a listed person only by a path over max_depth links
+
+
+_NOTHING: Final = _Walk(0.0, {}, {}, (), 0, {}, False, False)
+
+
+class _LookThrough(_Names):
+    """The multiplied look-through (``look_through_50``): effective ownership.
+
+    A party's share is the sum, over every simple ownership path from a listed person to it,
+    of the product of the stakes along the path. A path ends at the first listed person met
+    going up: a listed owner's whole stake already counts, so a path running on through it to
+    its own listed owners would count the same shares twice.
+    """
+
+    def __init__(
+        self,
+        rule: Rule,
+        edges: dict[str, dict[str, _Edge]],
+        seeds: set[str],
+        names: dict[str, str],
+        listed_as: dict[str, str],
+        ofac_round: dict[str, int],
+        max_paths: int,
+        max_depth: int,
+        max_walk: int,
+    ) -> None:
+        if max_depth < 1 or max_walk < 1:
+            raise ValueError("max_depth and max_walk must be at least 1")
+        self.rule = rule
+        self.edges = edges
+        self.seeds = seeds
+        self.names = names
+        self.listed_as = listed_as
+        self.ofac_round = ofac_round
+        self.max_paths = max_paths
+        self.max_depth = max_depth
+        self.max_walk = max_walk
+        self.dist = self._distances()
+        self._owners: dict[str, list[tuple[str, _Edge]]] = {}
+        self._walks: dict[str, _Walk] = {}
+        self.stopped: list[str] = []
+        self.cut: list[str] = []
+
+    def _distances(self) -> dict[str, int]:
+        """Fewest links from a listed person down to each party, through parties not listed.
+
+        A lower bound on the length of any path the walk could still complete (it ignores
+        that paths never revisit a party), so the walk drops an owner that cannot reach a
+        listed person within ``max_depth``, and a party no listed person reaches is not walked.
+        """
+        holdings: dict[str, list[str]] = defaultdict(list)
+        for owned, owners in self.edges.items():
+            for owner, edge in owners.items():
+                if edge.share != 0:
+                    holdings[owner].append(owned)
+        dist = {s: 0 for s in self.seeds}
+        frontier = sorted(self.seeds)
+        depth = 0
+        while frontier:
+            depth += 1
+            after: list[str] = []
+            for node in frontier:
+                for owned in holdings.get(node, ()):
+                    if owned not in dist:  # listed parties are in dist: never gone through
+                        dist[owned] = depth
+                        after.append(owned)
+            frontier = after
+        return dist
+
+    def owners(self, party: str) -> list[tuple[str, _Edge]]:
+        """The owners of a party, biggest stakes first; a stated 0% stake leads nowhere."""
+        if party not in self._owners:
+            owners = [(o, e) for o, e in self.edges.get(party, {}).items() if e.share != 0]
+            owners.sort(key=lambda oe: (-(oe[1].share or 0.0), oe[0]))
+            self._owners[party] = owners
+        return self._owners[party]
+
+    def walk(self, party: str) -> _Walk:
+        """Every simple path from a listed person up to ``party``, within the bounds.
+
+        Iterative depth-first, biggest stakes first; the path so far is a linked list (no
+        copying per step) and only the ``max_paths`` biggest products are kept for display.
+        """
+        if party not in self.dist:
+            return _NOTHING
+        by_owner: dict[str, float] = defaultdict(float)
+        sources: dict[str, dict[str, None]] = defaultdict(dict)
+        top: list[tuple[float, int, tuple[Step, ...]]] = []  # a min-heap of the biggest
+        unknown: dict[str, tuple[Step, ...]] = {}
+        found = count = visits = 0
+        stopped = cut = False
+        stack: list[tuple[str, _Chain | None, float | None, int]] = [(party, None, 1.0, 0)]
+        while stack:
+            visits += 1
+            if visits > self.max_walk * self.max_depth:  # dead ends count too
+                stopped = True
+                break
+            node, chain, product, depth = stack.pop()
+            if chain is not None and node in self.seeds:
+                if found == self.max_walk:
+                    stopped = True
+                    break
+                found += 1
+                path = _unchain(chain)
+                for step in path:
+                    for source in self.edges[step.owned][step.owner].sources:
+                        sources[node][source] = None
+                if product is None:
+                    unknown.setdefault(node, path)
+                    continue
+                count += 1
+                by_owner[node] += product
+                entry = (product, -count, path)  # ties: the path found first is kept
+                if len(top) < self.max_paths:
+                    heapq.heappush(top, entry)
+                elif self.max_paths:
+                    heapq.heappushpop(top, entry)
+                continue
+            more = []
+            for owner, edge in self.owners(node):
+                if owner == party or _on_chain(chain, owner):
+                    continue
+                if owner not in self.seeds:
+                    reach = self.dist.get(owner)
+                    if reach is None:
+                        continue
+                    if depth + 1 + reach > self.max_depth:
+                        cut = True
+                        continue
+                share = edge.share
+                step = Step(owner, node, _percent(share), edge.control)
+                after = None if product is None or share is None else product * share
+                more.append((owner, (step, chain), after, depth + 1))
+            stack.extend(reversed(more))
+        ranked = sorted(top, key=lambda e: (-e[0], -e[1]))
+        return _Walk(
+            stated=sum(by_owner.values()),
+            by_owner=dict(by_owner),
+            sources=dict(sources),
+            top=tuple((product, path) for product, _, path in ranked),
+            followed=count,
+            unknown=unknown,
+            stopped=stopped,
+            cut=cut,
+        )
+
+    def aggregate(
+        self,
+        party: str,
+        *,
+        owners_total: float,
+        cycle: tuple[str, ...],
+        warnings: list[str],
+    ) -> Aggregate:
+        walk = self._walks[party] = self.walk(party)
+        listed = party in self.seeds
+        share = min(walk.stated, 1.0)
+        blocked = listed or self.rule.meets(share)
+        notes = list(warnings)
+        if walk.stopped:
+            self.stopped.append(party)
+            notes.append(
+                f"the look-through stopped after {self.max_walk:,} ownership paths to it: the "
+                f"{self.rule.word} persons' share may be higher"
+            )
+        if walk.cut:
+            self.cut.append(party)
+            notes.append(
+                f"ownership paths longer than {self.max_depth} links are not followed, and "
+                f"some may reach it from a {self.rule.word} person: the share may be higher"
+            )
+        direct = self.edges.get(party, {})
+        ranked = sorted(walk.by_owner.items(), key=lambda ov: (-ov[1], ov[0]))
+        ranked += sorted((o, 0.0) for o in walk.unknown if o not in walk.by_owner)
+        contributions = tuple(
+            Contribution(
+                owner=owner,
+                percentage=_percent(value) if owner in walk.by_owner else None,
+                control=owner in direct and direct[owner].control,
+                owner_listed=True,
+                counted=not listed and value > 0,
+                sources=tuple(walk.sources.get(owner, ())),
+            )
+            for owner, value in ranked
+        )
+        return Aggregate(
+            party=party,
+            name=self.label(party),
+            rule=self.rule.name,
+            listed=listed,
+            blocked=blocked,
+            share=share,
+            stated_share=walk.stated,
+            control=any(e.control for o, e in direct.items() if o in self.seeds),
+            owners_total=owners_total,
+            # No rounds here: a determination rests on listed persons' stakes only. 1 marks
+            # "blocked by ownership", as the first round of the fixpoint rules does.
+            round=0 if listed else 1 if blocked else None,
+            contributions=contributions,
+            cycle=cycle,
+            warnings=tuple(notes),
+            cautions=tuple(self.cautions(party, walk, share, listed, blocked)),
+            listed_as=self.listed_as.get(party) if listed else None,
+            explainer=self,
+        )
+
+    def route(self, path: tuple[Step, ...]) -> str:
+        return " → ".join([self.label(path[0].owner), *(self.label(s.owned) for s in path)])
+
+    def sentence(self, product: float, path: tuple[Step, ...]) -> str:
+        """``X (listed) 60% → A 50% → B = 30%``."""
+        parts = [self.tag(path[0].owner)]
+        parts.extend(f"{_num(step.percentage or 0.0)}% → {self.label(step.owned)}" for step in path)
+        return f"{' '.join(parts)} = {_pct(product)}"
+
+    def cautions(
+        self, party: str, walk: _Walk, share: float, listed: bool, blocked: bool
+    ) -> list[str]:
+        word = self.rule.word
+        out: list[str] = []
+        if not blocked and share > 0:
+            out.append(
+                f"{word} persons own {_pct(share)} through multiplied stakes: below the 50% "
+                "rule, but OFAC urges caution with entities in which blocked persons hold a "
+                "significant interest (FAQ 398)"
+            )
+        if not listed:
+            # The two readings part ways on chains of blocked entities (OFAC counts their whole
+            # stake) and on stakes held through entities that are not blocked (OFAC: none).
+            by_ofac = self.ofac_round.get(party, 0) > 0
+            if by_ofac and not blocked:
+                out.append(
+                    f"{word} under {OFAC_50.title} (ofac_50): OFAC counts the whole stake of an "
+                    "entity that is itself blocked and does not multiply stakes down the chain "
+                    "(FAQ 401)"
+                )
+            elif blocked and not by_ofac:
+                out.append(
+                    f"not {word} under {OFAC_50.title} (ofac_50): OFAC does not count stakes "
+                    "held through entities that are not themselves blocked (FAQ 401)"
+                )
+        for owner, edge in self.edges.get(party, {}).items():
+            if owner in self.seeds and edge.control:
+                out.append(
+                    f"{self.label(owner)} ({word}) is stated to control it: control alone "
+                    "does not block under the 50% rule, but OFAC urges caution (FAQ 398)"
+                )
+        for owner, path in sorted(walk.unknown.items()):
+            out.append(
+                f"{self.label(owner)} ({word}) holds a stake of unknown size "
+                f"({self.route(path)}): the aggregate may be higher"
+            )
+        return out
+
+    def explain(self, agg: Aggregate) -> _Explained:
+        rule, word, name = self.rule, self.rule.word, agg.name
+        walk = self._walks[agg.party]
+        shown = () if agg.listed else walk.top
+        paths = tuple(path for _, path in shown)
+        sentences = tuple(self.sentence(product, path) for product, path in shown)
+        truncated = len(paths) < walk.followed and not agg.listed
+        if agg.listed:
+            listing = agg.listed_as
+            head = f"{name} is listed itself{' (' + listing + ')' if listing else ''}: {word}."
+            if agg.stated_share:
+                head += f" {word.capitalize()} persons also own {_pct(agg.share)} of it."
+        elif walk.followed or walk.unknown:  # unknown stakes count 0%, and say so
+            capped = (
+                f" (stated: {_pct(agg.stated_share)}, capped)" if agg.stated_share > 1 + EPS else ""
+            )
+            verdict = f"is treated as {word}" if agg.blocked else f"is not {word}"
+            need = "is enough" if agg.blocked else "would be needed"
+            head = (
+                f"{name} {verdict} under {rule.title}: {word} persons' stakes, multiplied along "
+                f"each ownership path and added up, come to {_pct(agg.share)}{capped} of it "
+                f"({rule.test_text} {need})."
+            )
+        else:
+            head = (
+                f"{name} is not {word} under {rule.title}: no {word} person owns any of it, "
+                "directly or through other parties."
+            )
+        text = head
+        if sentences:
+            text += " Via: " + "; and ".join(sentences) + "."
+        if truncated:
+            text += f" (Only the {len(paths)} biggest of {walk.followed:,} paths are shown.)"
+        for note in agg.warnings:
+            text += f" Warning: {note}."
+        return _Explained(paths, truncated, sentences, text)
+
+    def summary(self) -> list[str]:
+        """Analysis-wide warnings: where the walk's bounds may have hidden stakes."""
+        out = []
+        for parties, why in (
+            (self.stopped, f"stopped after {self.max_walk:,} paths"),
+            (self.cut, f"did not follow paths longer than {self.max_depth} links"),
+        ):
+            if parties:
+                shown = ", ".join(self.label(p) for p in parties[:5])
+                more = f" and {len(parties) - 5:,} more" if len(parties) > 5 else ""
+                out.append(
+                    f"the look-through {why} for {len(parties):,} "
+                    f"part{'y' if len(parties) == 1 else 'ies'} ({shown}{more}): their "
+                    f"{self.rule.word} persons' share may be higher"
+                )
+        return out
+
+
+def _unchain(chain: _Chain) -> tuple[Step, ...]:
+    path: list[Step] = []
+    link: _Chain | None = chain
+    while link is not None:
+        path.append(link[0])
+        link = link[1]
+    return tuple(path)
+
+
+def _on_chain(chain: _Chain | None, party: str) -> bool:
+    """Is ``party`` an owner on the path so far? (At most ``max_depth`` links to look at.)"""
+    while chain is not None:
+        if chain[0].owner == party:
+            return True
+        chain = chain[1]
+    return False
+
+
 def _cycle_text(cycle: tuple[str, ...], labels: Mapping[str, str], most: int = 12) -> str:
     shown = [labels.get(p, p) for p in cycle[:most]]
     if len(cycle) > most + 1:
@@ -858,6 +1303,9 @@ def _pct_or_unknown(share: float | None) -> str:
 
 __all__ = [
     "EU_UK_CONTROL",
+    "LOOK_THROUGH_50",
+    "MAX_DEPTH",
+    "MAX_WALK",
     "OFAC_50",
     "RULES",
     "Aggregate",
