@@ -228,8 +228,26 @@ def wait_ready(base: str, proc: subprocess.Popen[bytes], workers: int, log_path:
 # -- load generation -----------------------------------------------------------------------
 
 
+def bench_key(db_url: str) -> str:
+    """An API key for the load (the server authenticates every request, as it does by
+    default): a viewer user's key with a rate limit far above what the run can reach."""
+    import secrets
+
+    from embargo.auth import AuthService
+    from embargo.store import Store
+
+    store = Store.open(db_url)
+    try:
+        auth = AuthService(store)
+        name = f"bench-{secrets.token_hex(3)}"
+        auth.create_user(name, "viewer", actor="bench")
+        return auth.create_key(name, rate_limit=1_000_000, label="bench/http.py", actor="bench")[1]
+    finally:
+        store.close()
+
+
 def run_wrk(
-    base: str, bodies: Path, connections: int, seconds: int, threads: int
+    base: str, bodies: Path, connections: int, seconds: int, threads: int, key: str
 ) -> dict[str, Any]:
     cmd = [
         "wrk",
@@ -238,6 +256,8 @@ def run_wrk(
         f"-d{seconds}s",
         "--timeout",
         "10s",
+        "-H",
+        f"Authorization: Bearer {key}",
         "-s",
         str(LUA),
         base,
@@ -458,6 +478,7 @@ def main(argv: list[str] | None = None) -> int:
         bodies = tmp / "bodies.jsonl"
         mix = write_bodies(db_url, bodies, args.names, args.seed)
         requests_before, _ = audit_counts(db_url, verify=False)
+        key = bench_key(db_url)
 
         port = free_port()
         base = f"http://127.0.0.1:{port}"
@@ -470,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
             log(f"  ready after {ready_s:.0f} s (workers {pids})")
             _, ready = get(f"{base}/readyz")
             log(f"warm-up {args.warmup} s ...")
-            warm = run_wrk(base, bodies, 8, args.warmup, args.threads)
+            warm = run_wrk(base, bodies, 8, args.warmup, args.threads, key)
             answered = warm["requests"] - warm["non_2xx"]
             runs = []
             profile: dict[str, Any] | None = None
@@ -480,7 +501,7 @@ def main(argv: list[str] | None = None) -> int:
                 if args.profile and connections == 8:
                     spy = profile_worker(pids[0], max(args.seconds - 2, 5), prof_path)
                 before = cpu_seconds(pids)
-                raw = run_wrk(base, bodies, connections, args.seconds, args.threads)
+                raw = run_wrk(base, bodies, connections, args.seconds, args.threads, key)
                 run = summarize(raw, cpu_seconds(pids) - before, connections)
                 answered += raw["requests"] - raw["non_2xx"]
                 runs.append(run)

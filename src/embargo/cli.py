@@ -1035,15 +1035,33 @@ def ownership_list(
     default="info",
     show_default=True,
 )
+@click.option(
+    "--no-auth",
+    is_flag=True,
+    help="Serve without authentication, every request acting as a local administrator "
+    "(only on a loopback address: 127.0.0.1, ::1, localhost).",
+)
 @pass_ctx
 def serve(
-    obj: Context, host: str, port: int, workers: int, access_log: bool, log_level: str
+    obj: Context,
+    host: str,
+    port: int,
+    workers: int,
+    access_log: bool,
+    log_level: str,
+    no_auth: bool,
 ) -> None:
     """Run the HTTP API: yente-compatible /match, /search, /entities, /catalog, /screen/text.
 
-    OpenAPI documentation at /docs. /readyz answers 503 until the index is loaded.
+    OpenAPI documentation at /docs. /readyz answers 503 until the index is loaded. Every
+    other route needs an API key (`embargo users keys create`) or a web session; on first
+    start an `admin` user is created with a one-time password printed here.
     """
     import os
+
+    from embargo.auth.serve import prepare_auth
+
+    prepare_auth(obj.store, host=host, enabled=not no_auth, console=console)
 
     try:
         import uvicorn
@@ -1074,10 +1092,11 @@ def serve(
         # Loading a saved index holds the interpreter lock for seconds, during which a worker
         # cannot answer the supervisor's 5-second health check and would be restarted.
         common["timeout_worker_healthcheck"] = 600
+    os.environ["EMBARGO_AUTH"] = "off" if no_auth else "on"
     if workers == 1:
         from embargo.api.app import create_app
 
-        uvicorn.run(create_app(settings), **common)
+        uvicorn.run(create_app(settings, auth=not no_auth), **common)
     else:
         uvicorn.run("embargo.api.app:app_factory", factory=True, workers=workers, **common)
 
@@ -1534,6 +1553,11 @@ from embargo.workflow.commands import evidence, monitor  # noqa: E402
 
 main.add_command(monitor)
 main.add_command(evidence)
+
+# Users, roles and API keys of the HTTP API.
+from embargo.auth.commands import users  # noqa: E402
+
+main.add_command(users)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,6 +1,7 @@
 """API test fixtures: a real ``embargo serve`` process on 127.0.0.1 against a temporary SQLite
 database loaded with the fixture lists, started once per session (it starts at the first API
-test, so that its index build overlaps the in-process tests)."""
+test, so that its index build overlaps the in-process tests). Authentication is on, as by
+default: the ``client`` sends an administrator's API key made with ``embargo users``."""
 
 from __future__ import annotations
 
@@ -42,6 +43,28 @@ def free_port() -> int:
         return port
 
 
+def make_key(settings: Settings, name: str = "api-tests", role: str = "admin") -> str:
+    """Create user ``name`` with ``role`` and an API key for it, with the ``embargo users``
+    commands; the key."""
+    db = ["--db", settings.db_url]
+    env = {**os.environ, "EMBARGO_DATA_DIR": str(settings.data_dir)}
+    for args in (
+        ["users", "create", name, "--role", role],
+        ["users", "keys", "create", name, "--label", "API tests", "--rate-limit", "100000"],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "embargo.cli", *db, *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+    key = done.stdout.strip()
+    assert key.startswith("emb_"), done.stdout
+    return key
+
+
 def load_lists(settings: Settings, fixtures: Path, names: tuple[str, ...]) -> None:
     store = Store.open(settings.db_url)
     try:
@@ -58,6 +81,11 @@ class Server:
     settings: Settings
     process: subprocess.Popen[bytes]
     log: Path
+    key: str = ""
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"} if self.key else {}
 
     def wait_ready(self, timeout: float = READY_TIMEOUT) -> None:
         deadline = time.monotonic() + timeout
@@ -120,7 +148,9 @@ def api_settings(tmp_path_factory: pytest.TempPathFactory, fixtures: Path) -> Se
 def _server_process(
     api_settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
+    key = make_key(api_settings)
     server = start_server(api_settings, tmp_path_factory.mktemp("logs") / "server.log")
+    server.key = key
     yield server
     server.stop()
 
@@ -138,5 +168,5 @@ def server(_server_process: Server) -> Server:
 
 @pytest.fixture(scope="session")
 def client(server: Server) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=60.0) as c:
+    with httpx.Client(base_url=server.url, timeout=60.0, headers=server.headers) as c:
         yield c

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from embargo.api import app_factory, create_app
 from embargo.api import state as api_state
 from embargo.api.datasets import resolve
+from embargo.auth import AuthService
 from embargo.errors import NotFoundError, QueryError
 from embargo.screening import Screener
 from embargo.settings import Settings
@@ -86,7 +87,7 @@ def match_ids(
 
 
 def test_not_ready_without_lists(settings: Settings) -> None:
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings, auth=False)) as client:
         assert client.get("/healthz").status_code == 200
         deadline = time.monotonic() + 30
         while "loading" in client.get("/readyz").json()["detail"] and time.monotonic() < deadline:
@@ -107,7 +108,15 @@ def test_app_factory_reads_the_environment(
     load(settings, write_list(settings.data_dir.parent / "a", "alpha", ["Acme Rocket Trading"]))
     monkeypatch.setenv("EMBARGO_DATABASE_URL", settings.db_url)
     monkeypatch.setenv("EMBARGO_DATA_DIR", str(settings.data_dir))
+    monkeypatch.delenv("EMBARGO_AUTH", raising=False)  # on by default: send a key
+    store = Store.open(settings.db_url)
+    auth = AuthService(store)
+    auth.create_user("tester", "viewer", actor="test")
+    key = auth.create_key("tester", actor="test")[1]
+    store.close()
     with TestClient(app_factory()) as client:
+        assert client.get("/catalog").status_code == 401
+        client.headers["X-API-Key"] = key
         ready = wait_ready(client)
         assert ready["entities"] == 1, ready
         assert match_ids(client) == {"alpha-0"}
@@ -117,7 +126,7 @@ def test_new_versions_are_picked_up(settings: Settings, monkeypatch: pytest.Monk
     monkeypatch.setattr(api_state, "REFRESH_INTERVAL_SECONDS", 0.1)
     root = settings.data_dir.parent
     load(settings, write_list(root / "a", "alpha", ["Acme Rocket Trading"]))
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings, auth=False)) as client:
         wait_ready(client)
         assert match_ids(client) == {"alpha-0"}
         # By the periodic check:
@@ -137,7 +146,7 @@ def test_new_versions_are_picked_up(settings: Settings, monkeypatch: pytest.Monk
 def test_refresh_on_request(settings: Settings) -> None:
     root = settings.data_dir.parent
     load(settings, write_list(root / "a", "alpha", ["Acme Rocket Trading"]))
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings, auth=False)) as client:
         wait_ready(client)
         load(settings, write_list(root / "b", "beta", ["Globex Shipping Lines"]))
         resp = client.post("/admin/refresh").json()
@@ -172,7 +181,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 def test_given_screener_and_store_are_audited(company_screener: Screener, store: Store) -> None:
-    with TestClient(create_app(screener=company_screener, store=store)) as client:
+    with TestClient(create_app(screener=company_screener, store=store, auth=False)) as client:
         resp = client.post("/match/default", json={"queries": {"q": COMPANY_QUERY}})
         assert resp.status_code == 200
         audit_id = resp.json()["embargo"]["audit_id"]
@@ -184,7 +193,7 @@ def test_given_screener_and_store_are_audited(company_screener: Screener, store:
 def test_screening_fails_closed_when_the_audit_log_cannot_be_written(
     company_screener: Screener, store: Store
 ) -> None:
-    with TestClient(create_app(screener=company_screener, store=store)) as client:
+    with TestClient(create_app(screener=company_screener, store=store, auth=False)) as client:
         with store.engine.begin() as conn:
             conn.execute(text("DROP TABLE audit_log"))
         resp = client.post("/match/default", json={"queries": {"q": COMPANY_QUERY}})
@@ -194,7 +203,7 @@ def test_screening_fails_closed_when_the_audit_log_cannot_be_written(
 
 
 def test_in_memory_screener_without_store(company_screener: Screener) -> None:
-    with TestClient(create_app(screener=company_screener)) as client:
+    with TestClient(create_app(screener=company_screener, auth=False)) as client:
         resp = client.post("/match/default", json={"queries": {"q": COMPANY_QUERY}})
         assert resp.status_code == 200 and resp.json()["embargo"]["audit_id"] is None
         catalog = client.get("/catalog").json()

@@ -9,6 +9,7 @@ To add a router, append it to ``ROUTERS``.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -26,6 +27,9 @@ from embargo.api.limits import MAX_BODY_BYTES
 from embargo.api.middleware import BodySizeLimit
 from embargo.api.routers import catalog, health, match, search, text
 from embargo.api.state import ApiState, NotReady
+from embargo.auth import routes as auth_routes
+from embargo.auth.middleware import AuthMiddleware
+from embargo.auth.service import AuthService
 from embargo.errors import ConfigError, EmbargoError, NotFoundError, QueryError, StoreError
 from embargo.screening import Screener
 from embargo.settings import Settings
@@ -42,6 +46,7 @@ ROUTERS: list[APIRouter] = [
     catalog.router,
     health.router,
     workflow_api.router,
+    auth_routes.router,
 ]
 
 DESCRIPTION = """
@@ -56,6 +61,10 @@ export-control lists, loaded straight from their publishers.
 * `POST /screen/text`: listed parties mentioned in a document.
 * `GET /catalog`: the lists, their active versions and collections.
 
+Send an API key with every call: `Authorization: Bearer emb_...` (or `X-API-Key: emb_...`);
+create one with `embargo users keys create NAME`. Each route needs a role (viewer, analyst,
+reviewer, admin); a missing or invalid key is a 401, a role too low a 403, too many calls a 429.
+
 Every screening call is written to the hash-chained audit log before it is answered.
 Errors are JSON: `{"detail": "..."}`.
 """
@@ -66,6 +75,7 @@ def create_app(
     *,
     screener: Screener | None = None,
     store: Store | None = None,
+    auth: bool | None = None,
 ) -> FastAPI:
     """The API application.
 
@@ -74,12 +84,25 @@ def create_app(
     change. A given ``screener`` is used as it is; one made with ``Screener.from_entities``
     has no store, so pass ``store`` to have the audit log and catalog (without any store,
     screening calls are not audited).
+
+    ``auth`` (default: on, unless ``EMBARGO_AUTH=off``): every route but the health checks
+    and the documentation needs an API key or a web session with a high enough role (see
+    ``embargo.auth.roles``); users and keys live in the store, so authentication needs one.
+    Off, every request acts as the local administrator ``local``.
     """
+    if auth is None:
+        auth = auth_from_env()
+    if auth and store is None and screener is not None and screener.store is None:
+        raise ConfigError(
+            "authentication needs a store (users and keys live there): pass store=, or auth=False"
+        )
     state = ApiState(settings, screener=screener, store=store)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await state.start()
+        if auth and app.state.auth is None and state.store is not None:
+            app.state.auth = AuthService(state.store)
         try:
             yield
         finally:
@@ -93,11 +116,45 @@ def create_app(
     )
     app.state.embargo = state
     app.state.workflow = _workflow_provider(state)
+    # The AuthService (None with authentication off; made at start-up when the store is
+    # opened then).
+    app.state.auth = AuthService(state.store) if auth and state.store is not None else None
     for router in ROUTERS:
         app.include_router(router)
     _add_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    # Added last, so outermost: a request is refused before its body is read.
+    app.add_middleware(AuthMiddleware, enabled=auth)
+    if auth:
+        _document_security(app)
     return app
+
+
+def auth_from_env() -> bool:
+    """``EMBARGO_AUTH``: on (the default) or off (``embargo serve --no-auth``)."""
+    raw = (os.environ.get("EMBARGO_AUTH") or "on").strip().lower()
+    if raw in ("on", "true", "1", "yes"):
+        return True
+    if raw in ("off", "false", "0", "no"):
+        return False
+    raise ConfigError(f"EMBARGO_AUTH must be on or off, got {raw!r}")
+
+
+def _document_security(app: FastAPI) -> None:
+    """Declare the API key in the OpenAPI document, so that /docs offers to send one."""
+    plain = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = plain()
+            schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+            schemes["apiKey"] = {"type": "http", "scheme": "bearer", "bearerFormat": "emb_..."}
+            schemes["apiKeyHeader"] = {"type": "apiKey", "in": "header", "name": "X-API-Key"}
+            schema["security"] = [{"apiKey": []}, {"apiKeyHeader": []}]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _workflow_provider(state: ApiState) -> Callable[[], Workflow | None]:

@@ -11,10 +11,11 @@ callable there is called once per request instead (so an app can hand out the Wo
 current screener), and a missing one is a 503. The routes are plain functions: FastAPI runs them
 in its thread pool, and the ``Workflow`` is safe to share between threads.
 
-Who is acting (the audit log's actor, four-eyes' "different reviewer") comes from
-``request.state.actor`` when an authentication layer sets it; otherwise from the
-``X-Embargo-User`` header (as ``api:<user>``), which only identifies a reviewer as far as the
-network in front of the API can be trusted. Writes without either are refused with 401.
+Who is acting (the audit log's actor, four-eyes' "different reviewer") is the authenticated
+user (``request.state.user``, set by ``embargo.auth``'s enforcement); in an app without that
+authentication, ``request.state.actor`` or else the ``X-Embargo-User`` header (as
+``api:<user>``), which only identifies a reviewer as far as the network in front of the API
+can be trusted. Writes without either are refused with 401.
 
 Errors are ``{"detail": "..."}``: 400 bad input, 401 no actor, 404 no such customer or alert,
 409 a review conflict (already decided, four-eyes refusal, closed alert), 413 too large.
@@ -54,12 +55,22 @@ def get_workflow(request: Request) -> Workflow:
 
 
 def get_actor(request: Request) -> str:
-    """Who is acting: the authenticated user, else the ``X-Embargo-User`` header; else 401."""
+    """Who is acting: the authenticated user, else the ``X-Embargo-User`` header; else 401.
+
+    With an authenticated user this is the user's name, whichever credential was used (a
+    session or any of their API keys), so that four-eyes compares people, not keys. The
+    header is only read by an app without Embargo's authentication (``app.state.auth``
+    absent): once a server authenticates, a header naming someone proves nothing.
+    """
+    user = getattr(request.state, "user", None)
+    name = getattr(user, "name", None)
+    if isinstance(name, str) and name:
+        return name
     named = getattr(request.state, "actor", None)
     if isinstance(named, str) and named.strip():
         return named.strip()
     header = (request.headers.get(USER_HEADER) or "").strip()
-    if header:
+    if header and not hasattr(request.app.state, "auth"):
         return f"api:{header}"
     raise HTTPException(
         401, f"say who is acting: sign in, or send the {USER_HEADER} header with your user name"

@@ -70,7 +70,7 @@ def resolve(request: Request) -> User | None:
         return getattr(state, "user", None)
     state.auth_resolved = True
     if not auth_enabled(request):
-        _remember(request, LOCAL_USER, LOCAL_USER.name, "local", _local_csrf(request))
+        _remember(request, LOCAL_USER, LOCAL_USER.name, "local", local_csrf(request.app))
         return LOCAL_USER
     service = auth_service(request)
     if service is None:
@@ -135,13 +135,14 @@ def require_user(request: Request) -> User:
     return user
 
 
-def _local_csrf(request: Request) -> str:
-    # Without sessions, the web UI's forms still carry a token only pages of this server can
-    # read: one per app, made when first needed.
-    token = getattr(request.app.state, "local_csrf", None)
+def local_csrf(app: Any) -> str:
+    """The CSRF token of an app without authentication. Without sessions, the web UI's forms
+    still carry a token only pages of this server can read: one per app, made when first
+    needed."""
+    token = getattr(app.state, "local_csrf", None)
     if not isinstance(token, str):
         import secrets
 
         token = secrets.token_urlsafe(32)
-        request.app.state.local_csrf = token
+        app.state.local_csrf = token
     return token

@@ -522,21 +522,30 @@ class AuthService:
         self._forget_keys()
         return self._find_key(key.id)
 
+    def cached_key(self, key: str) -> KeyIdentity | None:
+        """The identity of a key verified in the last ``key_cache_seconds``, without touching
+        the database; None when it is not cached (call ``authenticate_key``)."""
+        if not key.startswith(KEY_PREFIX) or len(key) > 200:
+            return None
+        with self._lock:
+            cached = self._key_cache.get(_sha256(key))
+        if cached is None or cached[0] <= time.monotonic():
+            return None
+        identity = cached[1]
+        if identity.key.expires_at is not None and self.clock() >= identity.key.expires_at:
+            return None
+        return identity
+
     def authenticate_key(self, key: str) -> KeyIdentity | None:
         """Who a presented API key acts as; None for an unknown, revoked or expired key or a
         disabled owner."""
         if not key.startswith(KEY_PREFIX) or len(key) > 200:
             return None
+        cached = self.cached_key(key)
+        if cached is not None:
+            return cached
         key_hash = _sha256(key)
         now_mono = time.monotonic()
-        with self._lock:
-            cached = self._key_cache.get(key_hash)
-        if cached is not None and cached[0] > now_mono:
-            identity = cached[1]
-            if identity.key.expires_at is not None and self.clock() >= identity.key.expires_at:
-                return None
-            self._touch(identity.key.id, now_mono)
-            return identity
         query = (
             select(
                 auth_keys,

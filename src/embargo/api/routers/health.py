@@ -51,4 +51,14 @@ async def refresh(request: Request) -> Response:
     every few seconds) and rebuild the index if they changed. Answers when done."""
     state = deps.get_state(request)
     refreshed = await asyncio.to_thread(state.refresh_now)
+    if state.store is not None:
+        # An administrative write like any other: recorded with who asked for it.
+        await asyncio.to_thread(
+            state.store.audit,
+            "admin.refresh",
+            "index",
+            state.status().get("index") or "-",
+            {"refreshed": refreshed},
+            actor=deps.actor(request),
+        )
     return deps.json_response({"refreshed": refreshed, **state.status()})
