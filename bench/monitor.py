@@ -298,6 +298,7 @@ def make_book(work: Path, url: str, customers: int, seed: int) -> tuple[Path, di
     share = min(0.02, 600 / max(customers, 1))
     if path.exists():
         return path, {"cached": True, "path": str(path)}
+    work.mkdir(parents=True, exist_ok=True)
     info = generate_input(path, customers, seed, listed, share)
     return path, info
 
