@@ -114,3 +114,10 @@ def test_nice_ticks_cover_the_data(top: float, expected_last: float) -> None:
     assert ticks[0] == 0
     assert ticks[-1] == pytest.approx(expected_last)
     assert ticks == sorted(ticks)
+
+
+def test_counts_get_whole_number_ticks() -> None:
+    assert nice_ticks(1, integer=True) == [0, 1]
+    assert nice_ticks(3, integer=True) == [0, 1, 2, 3]
+    root = parse(bar_chart("n", ["a"], [Series("s", [1])], x_label="x", y_label="y", integer=True))
+    assert texts(root, "tick y") == ["0", "1"]

@@ -34,6 +34,7 @@ from embargo.errors import ConfigError, EmbargoError, NotFoundError, QueryError,
 from embargo.screening import Screener
 from embargo.settings import Settings
 from embargo.store import Store
+from embargo.web import routes as web_routes
 from embargo.workflow.service import Workflow
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ ROUTERS: list[APIRouter] = [
     health.router,
     workflow_api.router,
     auth_routes.router,
+    web_routes.router,
 ]
 
 DESCRIPTION = """
@@ -122,6 +124,7 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     _add_error_handlers(app)
+    web_routes.install(app)  # the web UI's static files and its sign-in redirects
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     # Added last, so outermost: a request is refused before its body is read.
     app.add_middleware(AuthMiddleware, enabled=auth)

@@ -53,6 +53,7 @@ def alerts_per_day(alerts: list[Alert], today: date) -> Chart:
         x_label="day (UTC)",
         y_label="alerts",
         stacked=True,
+        integer=True,
     )
     return Chart("alerts", svg, None)
 
@@ -79,6 +80,7 @@ def decisions_by_outcome(alerts: list[Alert]) -> Chart:
         [Series("alerts", [counts[k] for k in labels])],
         x_label="outcome",
         y_label="alerts",
+        integer=True,
     )
     return Chart("decisions", svg, None)
 
@@ -88,7 +90,7 @@ def _decided(alerts: list[Alert]) -> list[Alert]:
 
 
 def review_time(alerts: list[Alert]) -> Chart:
-    title = "Median review time per day of decision (hours from alert to final decision)"
+    title = "Median review time, alert to final decision"
     hours: dict[date, list[float]] = defaultdict(list)
     for a in _decided(alerts):
         assert a.decided_at is not None
@@ -112,7 +114,7 @@ def review_time(alerts: list[Alert]) -> Chart:
 
 
 def false_positive_rate(alerts: list[Alert]) -> Chart:
-    title = "False-positive rate of final decisions per day"
+    title = "False-positive rate of final decisions"
     decided: dict[date, list[bool]] = defaultdict(list)
     for a in _decided(alerts):
         assert a.decided_at is not None

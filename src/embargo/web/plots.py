@@ -44,13 +44,16 @@ class _Frame:
         return float(self.height - self.top - self.bottom)
 
 
-def nice_ticks(top: float, count: int = 5) -> list[float]:
-    """Round tick values from 0 to at least ``top`` (about ``count`` of them)."""
+def nice_ticks(top: float, count: int = 5, *, integer: bool = False) -> list[float]:
+    """Round tick values from 0 to at least ``top`` (about ``count`` of them); whole numbers
+    only with ``integer`` (a count of alerts has no 0.2)."""
     if top <= 0 or not math.isfinite(top):
         return [0.0, 1.0]
     raw = top / count
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    if integer:
+        step = max(1.0, float(math.ceil(step)))
     ticks = [0.0]
     while ticks[-1] < top - 1e-9:
         ticks.append(round(ticks[-1] + step, 10))
@@ -177,11 +180,13 @@ def bar_chart(
     y_label: str,
     stacked: bool = False,
     percent: bool = False,
+    integer: bool = False,
     width: int = 560,
     height: int = 260,
     empty: str = "No data yet",
 ) -> str:
-    """A bar chart: one bar per (label, series) value, grouped side by side or ``stacked``."""
+    """A bar chart: one bar per (label, series) value, grouped side by side or ``stacked``;
+    ``integer`` for counts (whole-number ticks)."""
     _check(labels, series)
     if not labels or not series:
         return _empty(title, empty, width, height)
@@ -190,10 +195,11 @@ def bar_chart(
         top = max(sum(s.values[i] for s in series) for i in range(len(labels)))
     else:
         top = max(max(s.values) for s in series)
-    ticks = nice_ticks(top)
+    ticks = nice_ticks(1.0) if percent else nice_ticks(top, integer=integer)
     scale = frame.plot_h / (ticks[-1] or 1.0)
     slot = frame.plot_w / len(labels)
-    inner = slot * 0.8
+    # A few bars on a wide chart stay bars, not walls.
+    inner = min(slot * 0.8, 56.0 * (1 if stacked else len(series)))
     bar_w = inner if stacked else inner / len(series)
     centres = [frame.left + slot * (i + 0.5) for i in range(len(labels))]
     description = f"{y_label} by {x_label}" + (
@@ -241,7 +247,7 @@ def line_chart(
         return _empty(title, empty, width, height)
     frame = _Frame(width, height)
     top = max(max(s.values) for s in series)
-    ticks = nice_ticks(top if not percent else min(max(top, 0.01), 1.0))
+    ticks = nice_ticks(1.0) if percent else nice_ticks(top)
     scale = frame.plot_h / (ticks[-1] or 1.0)
     step = frame.plot_w / len(labels)
     centres = [frame.left + step * (i + 0.5) for i in range(len(labels))]

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, quote, urlencode
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
@@ -36,12 +37,17 @@ from embargo.store import ListVersion, Store
 from embargo.web import dashboard
 from embargo.web.security import (
     LOGIN_CSRF_COOKIE,
+    PASSWORD_PATH,
     Forbidden,
+    LoginRequired,
+    PasswordChangeRequired,
     actor_of,
     auth_enabled,
     check_form,
     csrf_token,
     current_user,
+    here,
+    login_url,
     may,
     new_login_token,
     require,
@@ -53,6 +59,7 @@ from embargo.web.views import (
     entity_from_snapshot,
     explanation_view,
     measure_words,
+    prop_label,
     query_from_form,
     when,
 )
@@ -86,6 +93,7 @@ _env = Environment(
 )
 _env.filters["when"] = when
 _env.filters["measure_words"] = measure_words
+_env.filters["prop_label"] = prop_label
 _env.filters["decision_words"] = lambda d: DECISION_WORDS.get(str(d), str(d)) if d else ""
 _env.filters["status_words"] = lambda s: STATUS_WORDS.get(str(s), str(s))
 _env.filters["pct"] = lambda v: "" if v is None else f"{float(v) * 100:.0f}%"
@@ -269,7 +277,7 @@ async def login(request: Request) -> Response:
         auth_deps.SESSION_COOKIE,
         session_id,
         httponly=True,
-        samesite="lax",
+        samesite="strict",
         path="/",
         secure=request.url.scheme == "https",
     )
@@ -779,4 +787,32 @@ def audit_page(request: Request, action: str = "", actor: str = "", page: str = 
     )
 
 
-__all__ = ["SECURITY_HEADERS", "render", "router"]
+# -- wiring --------------------------------------------------------------------------------
+
+
+async def _login_required(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LoginRequired)
+    # After signing in the browser comes back with a GET: a form's target cannot be one.
+    target = exc.next_url if request.method == "GET" else "/ui"
+    return RedirectResponse(login_url(target), status_code=303)
+
+
+async def _password_change(request: Request, exc: Exception) -> Response:
+    target = here(request) if request.method == "GET" else "/ui"
+    return RedirectResponse(f"{PASSWORD_PATH}?next={quote(target, safe='/')}", status_code=303)
+
+
+async def _forbidden(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Forbidden)
+    return error_page(request, 403, "Not allowed", exc.message)
+
+
+def install(app: FastAPI) -> None:
+    """Serve the static files and handle the pages' redirects and refusals."""
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(PasswordChangeRequired, _password_change)
+    app.add_exception_handler(Forbidden, _forbidden)
+
+
+__all__ = ["SECURITY_HEADERS", "STATIC_DIR", "TEMPLATES_DIR", "install", "render", "router"]

@@ -62,6 +62,25 @@ STATUS_WORDS = {
     "closed": "closed",
 }
 
+# FollowTheMoney property names, as a customer record carries them.
+PROPERTY_WORDS = {
+    "name": "Name",
+    "alias": "Other names",
+    "birthDate": "Birth date",
+    "country": "Country",
+    "nationality": "Nationality",
+    "jurisdiction": "Jurisdiction",
+    "idNumber": "Identifier",
+    "registrationNumber": "Registration number",
+    "passportNumber": "Passport",
+    "imoNumber": "IMO number",
+    "gender": "Gender",
+}
+
+
+def prop_label(key: str) -> str:
+    return PROPERTY_WORDS.get(key, key)
+
 
 def measure_words(measure: str) -> str:
     return MEASURE_WORDS.get(str(measure), str(measure))
