@@ -38,6 +38,7 @@ EXPECTED: dict[tuple[str, str], Role | None] = {
     ("POST", "/ui/password"): viewer,
     ("GET", "/ui"): viewer,
     ("GET", "/ui/screen"): viewer,
+    ("POST", "/ui/screen"): viewer,
     ("GET", "/ui/entities/{entity_id}"): viewer,
     ("GET", "/ui/alerts"): viewer,
     ("GET", "/ui/alerts/{alert_id}"): viewer,

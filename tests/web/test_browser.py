@@ -193,7 +193,10 @@ def test_screen_putin_explained(browser: Any, web_server: WebServer, screenshots
 
 
 def test_entity_page(browser: Any, web_server: WebServer, screenshots: Path) -> None:
-    browser.get(f"{web_server.url}/ui/screen?name=Vladimir+Putin&schema=Person")
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(f"{web_server.url}/ui/screen")
+    wait_for(browser, "#name").send_keys("Vladimir Putin", Keys.ENTER)
     link = wait_for(browser, "a.entity-link[href='/ui/entities/us_ofac_sdn-35096']")
     link.click()
     wait_for(browser, "table.names")

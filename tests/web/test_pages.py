@@ -4,6 +4,7 @@ paging, customer history, empty states and input errors."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,12 @@ from embargo.web import routes
 from embargo.workflow import Workflow
 from tests.builders import entity
 from tests.workflow.conftest import save_list
+
+
+def csrf_of(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, "the page has no form token"
+    return found.group(1)
 
 
 @dataclass
@@ -142,8 +149,16 @@ def test_errors_are_pages(site: Site) -> None:
     assert missing.status_code == 404 and "No such entity" in missing.text
     assert site.client.get("/ui/alerts/99999").status_code == 404
     assert site.client.get("/ui/customers/NOPE").status_code == 404
-    bad = site.client.get("/ui/screen", params={"name": "Ivan Petrov", "threshold": "2"})
+    token = csrf_of(site.client.get("/ui/screen").text)
+    bad = site.client.post(
+        "/ui/screen", data={"name": "Ivan Petrov", "threshold": "2", "csrf_token": token}
+    )
     assert bad.status_code == 400 and "between 0 and 1" in bad.text
+    found = site.client.post("/ui/screen", data={"name": "Ivan Petroff", "csrf_token": token})
+    assert found.status_code == 200 and "/ui/entities/test_list-petrov" in found.text
+    # The screened name is in the audit log, not in any URL.
+    record = site.store.audit_records(action="screen", newest_first=True, limit=1)[0]
+    assert record.details["queries"][0]["names"] == ["Ivan Petroff"]
 
 
 def test_no_auth_mode_acts_as_the_local_administrator(site: Site) -> None:
@@ -165,6 +180,7 @@ def test_an_empty_installation_shows_empty_states(tmp_path: Path) -> None:
         assert "No decisions yet." in home.text
         assert "No lists are loaded" in client.get("/ui/lists").text
         assert "No customers yet" in client.get("/ui/customers").text
-        unready = client.get("/ui/screen", params={"name": "anyone"})
+        token = csrf_of(client.get("/ui/screen").text)
+        unready = client.post("/ui/screen", data={"name": "anyone", "csrf_token": token})
         assert unready.status_code == 503
     store.close()

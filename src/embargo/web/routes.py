@@ -74,6 +74,28 @@ STATIC_DIR = PACKAGE_DIR / "static"
 
 PAGE_SIZE = 25
 AUDIT_PAGE_SIZE = 50
+# Offered as suggestions in the audit page's action filter (any action may be typed).
+AUDIT_ACTIONS = (
+    "screen",
+    "screening",
+    "alert.create",
+    "alert.assign",
+    "alert.decide",
+    "alert.confirm",
+    "alert.reject",
+    "whitelist.add",
+    "whitelist.remove",
+    "customer.create",
+    "customer.update",
+    "list.load",
+    "auth.login",
+    "auth.login_failed",
+    "user.create",
+    "user.password",
+    "key.create",
+    "key.revoke",
+    "config.change",
+)
 MAX_FORM_BYTES = 64 * 1024
 SCHEMAS = [s.value for s in Schema]
 NAV = (
@@ -355,16 +377,28 @@ class ResultRow:
 
 
 @router.get("/ui/screen")
-async def screen(
-    request: Request,
-    name: str = "",
-    schema: str = "LegalEntity",
-    birth_date: str = "",
-    country: str = "",
-    identifier: str = "",
-    threshold: str = "",
-) -> Response:
+def screen_form(request: Request) -> Response:
     require(request)
+    form = dict.fromkeys(("name", "birth_date", "country", "identifier", "threshold"), "")
+    form["schema"] = "LegalEntity"
+    return render(request, "screen.html", form=form, schemas=SCHEMAS, results=None, error=None)
+
+
+@router.post("/ui/screen")
+async def screen(request: Request) -> Response:
+    """Screen the form's party. A POST, like the API's ``/match``: the names and birth dates
+    screened stay out of URLs, and so out of access logs and browser history."""
+    posted = await read_form(request)
+    require(request)
+    check_form(request, posted)
+    name = posted.get("name", "")
+    threshold = posted.get("threshold", "")
+    birth_date, country, identifier = (
+        posted.get("birth_date", ""),
+        posted.get("country", ""),
+        posted.get("identifier", ""),
+    )
+    schema = posted.get("schema", "LegalEntity")
     form = {
         "name": name,
         "schema": schema if schema in SCHEMAS else "LegalEntity",
@@ -375,7 +409,8 @@ async def screen(
     }
     context: dict[str, Any] = {"form": form, "schemas": SCHEMAS, "results": None, "error": None}
     if not name.strip():
-        return render(request, "screen.html", **context)
+        context["error"] = "Enter a name to screen."
+        return render(request, "screen.html", 400, **context)
     limit = _float(threshold)
     if threshold.strip() and (limit is None or not 0.0 <= limit <= 1.0):
         context["error"] = "The threshold is a number between 0 and 1 (e.g. 0.7)."
@@ -777,6 +812,7 @@ def audit_page(request: Request, action: str = "", actor: str = "", page: str = 
     return render(
         request,
         "audit.html",
+        known_actions=AUDIT_ACTIONS,
         records=shown,
         action=action,
         actor=actor,
