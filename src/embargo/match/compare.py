@@ -101,7 +101,11 @@ class NameScore:
     consonants_only: bool = False  # every core part matched only by consonant skeleton
 
 
-_cache: dict[tuple[str, str, str, str, bool, bool], tuple[float, str]] = {}
+# Spelling similarity of two parts, by the query part's spelling key, then the candidate's:
+# one lookup per query part, then one per pair, on strings whose hashes are cached.
+_spelling: dict[str, dict[str, tuple[float, str]]] = {}
+_spelling_size = 0
+_SPELLING_MAX = 500_000
 
 
 def _budget(length: int) -> int:
@@ -120,21 +124,76 @@ def part_similarity(a: Part, b: Part) -> tuple[float, str]:
         )
     if (a.dense and b.dense) or (a.tag == LEGAL and b.tag == LEGAL):
         return _similarity(a, b, symbols=True)  # rare; compared character by character
-    # Spelling evidence depends only on the strings and tags: cache it under a key of plain
-    # strings (which the garbage collector does not track), and add name-table evidence,
-    # which depends on the parts' symbols, outside the cache.
-    key = (a.latin, b.latin, a.tag, b.tag, a.abjad, b.abjad)
-    hit = _cache.get(key)
+    # Spelling evidence depends only on the strings and tags: cache it under plain strings
+    # (which the garbage collector does not track), and add name-table evidence, which
+    # depends on the parts' symbols, outside the cache.
+    row = _spelling_row(a)
+    hit = row.get(b.skey)
     if hit is None:
-        hit = _similarity(a, b, symbols=False)
-        if len(_cache) > 500_000:
-            _cache.clear()
-        _cache[key] = hit
-    if a.symbols and b.symbols:
+        hit = _remember(row, a, b)
+    if a.symbols and b.symbols and not a.symbols.isdisjoint(b.symbols):
         sym = _symbol_similarity(a, b)
         if sym[0] > hit[0]:
             return sym
     return hit
+
+
+def _spelling_row(a: Part) -> dict[str, tuple[float, str]]:
+    row = _spelling.get(a.skey)
+    if row is None:
+        row = _spelling[a.skey] = {}
+    return row
+
+
+def _remember(row: dict[str, tuple[float, str]], a: Part, b: Part) -> tuple[float, str]:
+    global _spelling_size
+    hit = _similarity(a, b, symbols=False)
+    if _spelling_size >= _SPELLING_MAX:
+        _spelling.clear()
+        _spelling_size = 0
+        _spelling[a.skey] = row
+    row[b.skey] = hit
+    _spelling_size += 1
+    return hit
+
+
+def _pair_scores(
+    qparts: tuple[Part, ...], cparts: tuple[Part, ...], explain: bool
+) -> list[tuple[float, int, int, str]]:
+    """Every (score, query index, candidate index, how) with a score above zero, in the
+    order ``part_similarity`` over all pairs gives; the same logic, with the per-pair
+    lookups hoisted out of the inner loop (this is the matcher's innermost loop)."""
+    pairs: list[tuple[float, int, int, str]] = []
+    for i, a in enumerate(qparts):
+        al = a.latin
+        asym = a.symbols
+        special = a.dense or a.tag == LEGAL
+        row = _spelling_row(a)
+        for j, b in enumerate(cparts):
+            if al == b.latin:
+                how = (
+                    EXACT
+                    if not explain or a.text == b.text or a.text.lower() == b.text.lower()
+                    else TRANSLITERATED
+                )
+                pairs.append((1.0, i, j, how))
+            elif special and ((a.dense and b.dense) or (a.tag == LEGAL and b.tag == LEGAL)):
+                score, how = _similarity(a, b, symbols=True)
+                if score > 0:
+                    pairs.append((score, i, j, how))
+            else:
+                hit = row.get(b.skey)
+                if hit is None:
+                    hit = _remember(row, a, b)
+                score, how = hit
+                bsym = b.symbols
+                if asym and bsym and not asym.isdisjoint(bsym):
+                    sym = _symbol_similarity(a, b)
+                    if sym[0] > score:
+                        score, how = sym
+                if score > 0:
+                    pairs.append((score, i, j, how))
+    return pairs
 
 
 def _symbol_similarity(a: Part, b: Part) -> tuple[float, str]:
@@ -272,11 +331,9 @@ _SURE = frozenset({EXACT, TRANSLITERATED, NAME_EQUIVALENT, NICKNAME, LEGAL_FORM,
 def _single_weak_token(
     q: NameForm, c: NameForm, groups: list[tuple[list[int], list[int], float, str]]
 ) -> bool:
-    core_q = [p for p in q.parts if _core(p)]
-    core_c = [p for p in c.parts if _core(p)]
-    if len(core_q) != 1 and len(core_c) != 1:
+    if q.core_count != 1 and c.core_count != 1:
         return False
-    hows = [how for qi, _, _, how in groups if _core(q.parts[qi[0]])]
+    hows = [how for qi, _, _, how in groups if q.parts[qi[0]].core]
     return bool(hows) and all(how not in _SURE for how in hows)
 
 
@@ -328,12 +385,7 @@ def compare_names(q: NameForm, c: NameForm, explain: bool = True) -> NameScore:
         # The same letters, spaced differently around a legal form ("SiemensAG").
         joined = (PartMatch(q.text, c.text, 0.97, JOINED, 1.0),)
         return NameScore(0.97, joined, False, 1.0, 1.0, tuple(range(len(qparts))))
-    pairs: list[tuple[float, int, int, str]] = []
-    for i, a in enumerate(qparts):
-        for j, b in enumerate(cparts):
-            score, how = part_similarity(a, b)
-            if score > 0:
-                pairs.append((score, i, j, how))
+    pairs = _pair_scores(qparts, cparts, explain)
     pairs.sort(key=lambda t: (-t[0], abs(t[1] - t[2])))
     groups: list[tuple[list[int], list[int], float, str]] = []
     q_used: set[int] = set()
@@ -351,12 +403,16 @@ def compare_names(q: NameForm, c: NameForm, explain: bool = True) -> NameScore:
     out: list[PartMatch] = []
     crossings = 0
     last_j = -1
+    person = q.person or c.person
     for qi, cj, score, how in sorted(groups, key=lambda g: g[0][0]):
-        w = sum(qparts[i].weight for i in qi) + sum(cparts[j].weight for j in cj)
         a, b = qparts[qi[0]], cparts[cj[0]]
-        if a.tag in (GIVEN, FAMILY) and b.tag in (GIVEN, FAMILY) and a.tag != b.tag:
+        if len(qi) == 1 and len(cj) == 1:
+            w = a.weight + b.weight
+        else:
+            w = sum(qparts[i].weight for i in qi) + sum(cparts[j].weight for j in cj)
+        if a.tag != b.tag and a.tag in (GIVEN, FAMILY) and b.tag in (GIVEN, FAMILY):
             score *= 0.9
-        if not _low(a):
+        if not a.low:
             if cj[0] < last_j:
                 crossings += 1
             last_j = cj[0]
@@ -372,20 +428,19 @@ def compare_names(q: NameForm, c: NameForm, explain: bool = True) -> NameScore:
                     w,
                 )
             )
-    q_left = [p for p in qparts if p.index not in q_used]
-    c_left = [p for p in cparts if p.index not in c_used]
-    q_real = [p for p in q_left if _core(p)]
-    c_real = [p for p in c_left if _core(p)]
-    conflict = bool(q_real and c_real)
-    if q_real and (q.person or c.person) and sum(1 for p in cparts if _core(p)) == 1:
+    q_left = [p for p in qparts if p.index not in q_used] if len(q_used) < len(qparts) else []
+    c_left = [p for p in cparts if p.index not in c_used] if len(c_used) < len(cparts) else []
+    q_real = any(p.core for p in q_left)
+    conflict = q_real and any(p.core for p in c_left)
+    if q_real and person and c.core_count == 1:
         # A one-word listed name (a nickname, a nom de guerre) found inside a longer
         # personal name is a coincidence of one word, not a match ("Denis LUCAS"/"LUCAS").
         conflict = True
     for p in q_left:
-        in_conflict = conflict and _core(p)
+        in_conflict = conflict and p.core
         if in_conflict:
             factor = CONFLICT
-        elif q.person or c.person or _low(p):
+        elif person or p.low:
             factor = EXTRA_QUERY
         else:
             factor = EXTRA_QUERY_ORG
@@ -394,12 +449,12 @@ def compare_names(q: NameForm, c: NameForm, explain: bool = True) -> NameScore:
             how = "conflict" if in_conflict else "missing"
             out.append(PartMatch(p.text, None, 0.0, how, p.weight))
     for p in c_left:
-        in_conflict = conflict and _core(p)
+        in_conflict = conflict and p.core
         if in_conflict:
             factor = CONFLICT
-        elif p.tag == PATRONYMIC or _low(p):
+        elif p.tag == PATRONYMIC or p.low:
             factor = EXTRA_CANDIDATE_PATRONYMIC
-        elif q.person or c.person:
+        elif person:
             factor = EXTRA_CANDIDATE
         else:
             factor = EXTRA_CANDIDATE_ORG
@@ -414,8 +469,9 @@ def compare_names(q: NameForm, c: NameForm, explain: bool = True) -> NameScore:
             # "X bin Y" is X, son of Y: swapping the names around "bin" is another person.
             score *= NASAB_PENALTY
     # Initials alone ("N. N.") identify nobody.
-    matched_q = [qparts[i] for qi, _, _, _ in groups for i in qi]
-    if matched_q and all(len(p.latin) == 1 or _low(p) for p in matched_q):
+    if groups and all(
+        len(qparts[i].latin) == 1 or qparts[i].low for qi, _, _, _ in groups for i in qi
+    ):
         score = min(score, 0.5)
     if q.legal and c.legal and not q.legal & c.legal:
         # Two different legal forms (an AG and a GmbH) are two different companies more
@@ -425,7 +481,7 @@ def compare_names(q: NameForm, c: NameForm, explain: bool = True) -> NameScore:
     covered = sum(qparts[i].weight for i in q_used)
     # A query none of whose distinctive parts matched is not a match, however the
     # particles and legal forms line up ("Trading LLC" against "Oil Trading LLC").
-    if not any(not _low(qparts[i]) for i in q_used):
+    if all(qparts[i].low for i in q_used):
         score = min(score, 0.3)
     if _single_weak_token(q, c, groups):
         # A one-word name matched only by sound or spelling likeness, not the same word:
@@ -437,10 +493,11 @@ def compare_names(q: NameForm, c: NameForm, explain: bool = True) -> NameScore:
         return NameScore(acronym, parts, False, 1.0, 1.0, (0,))
     # How much of the listed name's identity the query accounts for: its core parts only,
     # so a missing patronymic or legal form does not count against it.
-    c_core = [p for p in cparts if _core(p) and p.tag != PATRONYMIC]
-    c_total = sum(p.weight for p in c_core) or 1.0
-    c_covered = sum(p.weight for p in c_core if p.index in c_used)
-    core_hows = [how for qi, _, _, how in groups if _core(qparts[qi[0]])]
+    c_total = c.core_weight or 1.0
+    c_covered = sum(
+        p.weight for p in cparts if p.core and p.tag != PATRONYMIC and p.index in c_used
+    )
+    core_hows = [how for qi, _, _, how in groups if qparts[qi[0]].core]
     consonants_only = bool(core_hows) and all(how == CONSONANTS for how in core_hows)
     return NameScore(
         score,

@@ -201,6 +201,16 @@ class MatchIndex:
         self.name_norm = np.sqrt(norms)
         self.name_norm[self.name_norm == 0] = 1.0
         self.owner_array = np.asarray(self.name_owner, dtype=np.int32)
+        # The common keys' postings also as bitmaps over all names (bit ``n % 8`` of byte
+        # ``n // 8``): a query tests its candidates against a few of them, and a lookup
+        # per candidate is cheaper than a binary search in a posting of thousands.
+        self.common_bits: dict[str, npt.NDArray[np.uint8]] = {}
+        dense = np.zeros(len(self.name_forms), dtype=bool)
+        for key, posting in self.postings.items():
+            if len(posting) > self.rare_df:
+                dense[posting] = True
+                self.common_bits[key] = np.packbits(dense, bitorder="little")
+                dense[posting] = False
 
     def __len__(self) -> int:
         return len(self.entities)
@@ -282,27 +292,28 @@ class MatchIndex:
         for form in query_forms:
             keys |= name_keys(form)
         postings = self.postings
-        hits = sorted(((k, postings[k]) for k in keys if k in postings), key=lambda h: len(h[1]))
+        hits = [(k, p) for k in keys if (p := postings.get(k)) is not None]
         if not hits:
             return []
+        hits.sort(key=lambda h: len(h[1]))
         weight = self.key_weight
-        rare = [h for h in hits if len(h[1]) <= self.rare_df]
-        common = [h for h in hits if len(h[1]) > self.rare_df]
+        rare_df = self.rare_df
+        rare = [h for h in hits if len(h[1]) <= rare_df]
+        common = [h for h in hits if len(h[1]) > rare_df]
         if not rare:
             # A query of common words only ("John Smith"): take the rarest of them in full.
             rare = [h for h in common[:2] if len(h[1]) <= self.common_df]
             common = common[len(rare) :]
         if not rare:
             return []
-        ids = np.concatenate([p for _, p in rare])
-        w = np.concatenate([np.full(len(p), weight[k] ** 2) for k, p in rare])
-        names, inverse = np.unique(ids, return_inverse=True)
-        scores = np.bincount(inverse, weights=w)
-        for key, posting in common:
-            # Postings are sorted: a binary search tells which candidates this key also hits.
-            pos = np.searchsorted(posting, names)
-            pos[pos >= len(posting)] = 0
-            scores += (posting[pos] == names) * (weight[key] ** 2)
+        names, scores = _accumulate([p for _, p in rare], [weight[k] ** 2 for k, _ in rare])
+        if common:
+            # Which candidates each common key also hits, read from its bitmap.
+            byte = names >> 3
+            bit = (names & 7).astype(np.uint8)
+            bits = self.common_bits
+            for key, _ in common:
+                scores += ((bits[key][byte] >> bit) & 1) * (weight[key] ** 2)
         scores = scores / self.name_norm[names]
         if allowed is not None:
             mask = np.fromiter((allowed[e] for e in self.owner_array[names]), bool, len(names))
@@ -316,15 +327,15 @@ class MatchIndex:
             else np.arange(len(names))
         )
         top = top[np.argsort(-scores[top], kind="stable")]
-        floor = scores[top[0]] * cutoff
+        # Plain Python numbers from here: the loop reads each one once.
+        top_names = names[top]
+        top_scores: list[float] = scores[top].tolist()
+        top_owners: list[int] = self.owner_array[top_names].tolist()
+        floor = top_scores[0] * cutoff
         by_entity: dict[int, Candidate] = {}
-        owner = self.name_owner
-        for i in top:
-            score = float(scores[i])
+        for ni, ei, score in zip(top_names.tolist(), top_owners, top_scores, strict=True):
             if score < floor:
                 break
-            ni = int(names[i])
-            ei = owner[ni]
             cand = by_entity.get(ei)
             if cand is None:
                 if len(by_entity) >= limit:
@@ -356,6 +367,21 @@ class MatchIndex:
         return index
 
 
+def _accumulate(
+    postings: list[npt.NDArray[np.int32]], weights: list[float]
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]:
+    """The distinct names of ``postings`` (sorted) and, for each, the sum of the weights of
+    the postings it is in, added in the order the postings are given."""
+    if len(postings) == 1:
+        return postings[0], np.full(len(postings[0]), weights[0])
+    ids = np.concatenate(postings)
+    w = np.repeat(np.asarray(weights), [len(p) for p in postings])
+    order = np.argsort(ids, kind="stable")
+    ids = ids[order]
+    starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
+    return ids[starts], np.add.reduceat(w[order], starts)
+
+
 def _share(form: NameForm, symbol_sets: dict[frozenset[str], frozenset[str]]) -> None:
     """Make equal strings and symbol sets of the index one object each: a few tens of
     thousands of distinct tokens recur across hundreds of thousands of name parts."""
@@ -364,6 +390,7 @@ def _share(form: NameForm, symbol_sets: dict[frozenset[str], frozenset[str]]) ->
         part.text = sys.intern(part.text)
         part.tkey = sys.intern(part.tkey)
         part.okey = sys.intern(part.okey)
+        part.skey = sys.intern(part.skey)
         part.phon = sys.intern(part.phon)
         part.skel = sys.intern(part.skel)
         part.symbols = symbol_sets.setdefault(part.symbols, part.symbols)

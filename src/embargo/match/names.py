@@ -179,6 +179,7 @@ _PATRONYMIC = re.compile(
     r"(ovich|evich|ovych|evych|ovna|evna|ichna|ogly|oglu|uly|kyzy|qizi|ovic|evic)$"
 )
 
+_LOW_TAGS = (STOP, TITLE, LEGAL)
 _ABJAD = re.compile("[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 _DENSE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
@@ -192,18 +193,47 @@ _TYPE_TAGS = {
 }
 
 
+@lru_cache(maxsize=100_000)
+def _token_facts(text: str, latin: str) -> tuple[str, str, bool, bool, bool, str, str]:
+    """What a token's spelling says, whatever its place in a name: phonetic key, consonant
+    skeleton, abjad and dense script, commonness, transliteration and OCR keys. Tokens
+    recur across names and queries, so this is worked out once per token."""
+    abjad = bool(_ABJAD.search(text))
+    dense = bool(_DENSE.search(text))
+    # Shared by many people: a whole Chinese or Korean name of two or three characters,
+    # or a token on the common-names list.
+    common = (
+        (dense and 2 <= len(text) <= 3)
+        or latin in common_tokens()
+        or is_syllabic(latin)
+        or (abjad and loose_skeleton(latin) in common_skeletons())
+    )
+    return (
+        metaphone(latin) if latin.isalpha() and len(latin) > 1 else "",
+        skeleton(latin),
+        abjad,
+        dense,
+        common,
+        translit_key(latin),
+        ocr_key(latin),
+    )
+
+
 class Part:
     """One token of a name, with everything the comparison needs precomputed."""
 
     __slots__ = (
         "abjad",
         "common",
+        "core",
         "dense",
         "index",
         "latin",
+        "low",
         "okey",
         "phon",
         "skel",
+        "skey",
         "symbols",
         "tag",
         "text",
@@ -226,20 +256,21 @@ class Part:
         self.tag = tag
         self.symbols = symbols
         self.weight = weight
-        self.phon = metaphone(latin) if latin.isalpha() and len(latin) > 1 else ""
-        self.skel = skeleton(latin)
-        self.abjad = bool(_ABJAD.search(text))
-        self.dense = bool(_DENSE.search(text))
-        # Shared by many people: a whole Chinese or Korean name of two or three characters,
-        # or a token on the common-names list.
-        self.common = (
-            (self.dense and 2 <= len(text) <= 3)
-            or latin in common_tokens()
-            or is_syllabic(latin)
-            or (self.abjad and loose_skeleton(latin) in common_skeletons())
-        )
-        self.tkey = translit_key(latin)
-        self.okey = ocr_key(latin)
+        (
+            self.phon,
+            self.skel,
+            self.abjad,
+            self.dense,
+            self.common,
+            self.tkey,
+            self.okey,
+        ) = _token_facts(text, latin)
+        # What the comparison asks of every part, decided once: particles, titles and legal
+        # forms are "low"; "core" parts (not low, not numbers) make conflicts when left over.
+        self.low = tag in _LOW_TAGS
+        self.core = not self.low and tag != NUM
+        # The part's spelling as one string: the key of the spelling-similarity cache.
+        self.skey = f"{latin}\x1f{tag}\x1f{'a' if self.abjad else ''}"
 
     def __repr__(self) -> str:
         return f"Part({self.text!r}, {self.latin!r}, tag={self.tag!r}, w={self.weight:.2f})"
@@ -250,6 +281,8 @@ class NameForm:
 
     __slots__ = (
         "compact",
+        "core_count",
+        "core_weight",
         "kind",
         "lang",
         "legal",
@@ -281,6 +314,9 @@ class NameForm:
         self.spelled = "".join(p.latin for p in parts)
         self.weight = sum(p.weight for p in parts)
         self.legal = frozenset(s for p in parts if p.tag == LEGAL for s in (p.symbols or {p.latin}))
+        self.core_count = sum(1 for p in parts if p.core)
+        # The weight of the identity a query must account for (patronymics left out).
+        self.core_weight = sum(p.weight for p in parts if p.core and p.tag != PATRONYMIC)
 
     def __repr__(self) -> str:
         return f"NameForm({self.text!r}, {list(self.parts)!r})"
