@@ -31,6 +31,7 @@ from embargo.auth.deps import (
     SESSION_COOKIE,
     UNSAFE_METHODS,
     local_csrf,
+    presented_key,
 )
 from embargo.auth.model import LOCAL_USER, KeyIdentity, User
 from embargo.auth.ratelimit import RateLimiter
@@ -257,8 +258,6 @@ class _Headers:
         return self._headers.get(name.lower())
 
     def key(self) -> str | None:
-        from embargo.auth.deps import presented_key
-
         return presented_key(self)
 
     def cookie(self, name: str) -> str | None:
