@@ -129,6 +129,12 @@ def test_login_throttling_after_five_failures(store: Store) -> None:
     assert auth.retry_after("frank") == 0  # success clears the count
     assert auth.authenticate("frank", "wrong once more") is None
     assert auth.retry_after("frank") == 0
+    # Failures far apart are forgiven: four now and one two hours later make no wait.
+    for _ in range(3):
+        assert auth.authenticate("frank", "wrong again") is None
+    now[0] += timedelta(hours=2)
+    assert auth.authenticate("frank", "wrong again") is None
+    assert auth.retry_after("frank") == 0
 
 
 def test_sessions_expire_idle_out_and_end(store: Store) -> None:

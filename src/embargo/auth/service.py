@@ -39,6 +39,8 @@ KEY_PREFIX = "emb_"
 KEY_VISIBLE = 12  # characters of a key kept to identify it: "emb_" and 8 of the random part
 DEFAULT_RATE_LIMIT = 600  # requests per minute per key
 MAX_RATE_LIMIT = 1_000_000
+# Failed logins count towards the wait while each follows the last within this window.
+FAILURE_WINDOW = timedelta(hours=1)
 
 
 def _now() -> datetime:
@@ -311,13 +313,23 @@ class AuthService:
         return _user(row)
 
     def _login_failed(self, name: str, reason: str, *, count: bool = True) -> None:
+        try:
+            self._record_failure(name, reason, count)
+        except IntegrityError:
+            # Another worker counted a first failure for this name at the same moment.
+            self._record_failure(name, reason, count)
+
+    def _record_failure(self, name: str, reason: str, count: bool) -> None:
         now = self.clock()
         with self.store.engine.begin() as conn:
             if count:
                 row = conn.execute(
                     select(auth_login_failures).where(auth_login_failures.c.name == name)
                 ).first()
-                failures = (row.failures if row is not None else 0) + 1
+                failures = 1
+                last = _aware(row.last_failure) if row is not None else None
+                if row is not None and last is not None and now - last < FAILURE_WINDOW:
+                    failures = row.failures + 1  # older failures are forgiven
                 locked = None
                 if failures >= self.max_failures:
                     # Doubling waits: 30 s after the fifth failure, a minute after the sixth...
