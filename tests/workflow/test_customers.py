@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from embargo.batch.io import ColumnMapping
 from embargo.errors import ConfigError, NotFoundError, QueryError
 from embargo.store import Store
 from embargo.workflow import CustomerInput, Workflow
-from tests.workflow.conftest import BOOK
+from tests.workflow.conftest import BOOK, MakeWorkflow, acme, save_list
 
 MAPPING = ColumnMapping(ref="ref", name="name", birth_date="dob", country="country", schema="kind")
 
@@ -250,3 +251,22 @@ def test_a_customer_that_cannot_be_screened_does_not_stop_the_run(
     assert [(e.ref, e.error.split(":")[0]) for e in run.errors] == [("B", "B")]
     with pytest.raises(QueryError, match="no name has any letters"):
         wf.screen_customer("B", actor="alice")
+
+
+def test_one_alert_for_a_party_two_datasets_list_under_the_same_id(
+    make_wf: MakeWorkflow, store: Store
+) -> None:
+    """FollowTheMoney datasets keep their own ids: the same party may come from two of them
+    under one id. The customer gets one alert, and the screening says why the other match
+    raised none."""
+    twin = msgspec.structs.replace(acme(), source="ftm_other")
+    assert twin.id == acme().id
+    save_list(store, [twin], source="ftm_other")
+    wf = make_wf()
+    data = {"schema": "Company", "properties": {"name": ["Acme Trading LLC"]}}
+    wf.upsert_customer("T1", data, "alice")
+    screening = wf.screen_customer("T1", actor="alice")
+    assert sorted(o.outcome for o in screening.outcomes) == ["alert", "same_entity"]
+    assert {o.source for o in screening.outcomes} == {"test_list", "ftm_other"}
+    (alert_id,) = screening.alert_ids
+    assert [a.id for a in wf.list_alerts(ref="T1")] == [alert_id]

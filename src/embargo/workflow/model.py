@@ -117,7 +117,8 @@ class MatchOutcome:
     score: float
     # alert: a new alert was raised; whitelisted: a false-positive decision still holds;
     # active_alert: the pair already has an alert under review; confirmed_match: the pair
-    # was already confirmed a true match.
+    # was already confirmed a true match; same_entity: another match of this screening has
+    # the same entity id (the same party in two datasets) and speaks for it.
     outcome: str
     alert_id: int | None
     detail: str

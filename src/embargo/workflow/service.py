@@ -1095,9 +1095,24 @@ class Workflow:
             for it in items:
                 outcomes: list[MatchOutcome] = []
                 raise_alerts: list[tuple[Match, str, list[dict[str, Any]], Any]] = []
+                # FollowTheMoney datasets keep their own entity ids, and two of them may carry
+                # the same party under the same id: one alert (on the best match) covers both.
+                first_of: dict[str, Match] = {}
                 for m in it.matches:
                     pair = (it.customer_id, m.entity_id)
                     base = (m.entity_id, m.entity.caption, m.entity.source, m.score)
+                    first = first_of.setdefault(m.entity_id, m)
+                    if first is not m:
+                        outcomes.append(
+                            MatchOutcome(
+                                *base,
+                                "same_entity",
+                                None,
+                                f"the same entity id as the match on {first.entity.source}, "
+                                "which this screening's alert covers",
+                            )
+                        )
+                        continue
                     if pair in active:
                         a = active[pair]
                         outcomes.append(
