@@ -248,8 +248,15 @@ def _similarity(a: Part, b: Part, *, symbols: bool) -> tuple[float, str]:
     if a.abjad and b.abjad and shortest <= 4:
         # Abjad scripts write consonants only: in a short token each one is the name.
         return best, how
-    dist = OSA.distance(la, lb)
-    if dist <= _budget(shortest):
+    budget = _budget(shortest)
+    # Only distances up to budget + 1 are read below; the length difference is a lower
+    # bound, and the cut-off lets the distance computation stop early.
+    dist = (
+        OSA.distance(la, lb, score_cutoff=budget + 2)
+        if longest - shortest <= budget + 1
+        else budget + 2
+    )
+    if dist <= budget:
         fuzzy = 1.0 - FUZZY_SLOPE * dist / longest
         # A shared first letter makes a typo likelier than a different name.
         if la[0] == lb[0]:
@@ -269,7 +276,7 @@ def _similarity(a: Part, b: Part, *, symbols: bool) -> tuple[float, str]:
     if a.phon and a.phon == b.phon and best < PHONETIC_SCORE:
         # Sounding alike is strong evidence only when the spellings are close as well
         # ("Moresi" and "Mahrous" share a phonetic key, not a name).
-        close = OSA.distance(la, lb) <= _budget(shortest) + 1
+        close = dist <= budget + 1
         # Short words collide phonetically by chance ("Zeman"/"ZAMAN", "Mude"/"Mado").
         score = (PHONETIC_SCORE if shortest > 5 else 0.7) if close else 0.6
         if score > best:
@@ -530,8 +537,12 @@ def _match_joined(
             for z in side_b:
                 if z.index in used_b:
                     continue
-                dist = OSA.distance(combined, z.latin)
-                if dist <= _budget(len(z.latin)) // 2:
+                allowed = _budget(len(z.latin)) // 2
+                # The distance is at least the difference in length.
+                if abs(len(combined) - len(z.latin)) > allowed:
+                    continue
+                dist = OSA.distance(combined, z.latin, score_cutoff=allowed + 1)
+                if dist <= allowed:
                     score = 1.0 - dist / max(len(combined), len(z.latin))
                     used_a.update((x.index, y.index))
                     used_b.add(z.index)

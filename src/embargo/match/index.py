@@ -138,6 +138,9 @@ class LazyEntities(Sequence[Entity]):
         self._cache = {}
 
 
+_SCHEMAS = {s.value: s for s in Schema}
+
+
 class EntityRef:
     """An entity of the index by position, decoded only if something reads it."""
 
@@ -147,7 +150,8 @@ class EntityRef:
         self._entities = entities
         self.pos = pos
         self.id = entities.ids[pos]
-        self.schema = Schema(entities.schemas[pos])
+        schema = entities.schemas[pos]
+        self.schema = _SCHEMAS.get(schema) or Schema(schema)
 
     def load(self) -> Entity:
         return self._entities[self.pos]
