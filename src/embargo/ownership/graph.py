@@ -66,16 +66,22 @@ from ``ofac_50``'s says so in a caution. Details:
 
 * A path ends at the first *listed* person met going up: a listed owner's whole stake already
   counts, and running on to its own listed owners would count the same shares twice.
-* Paths are simple (they never revisit a party), so cycles need no special treatment and are
-  reported as under the other rules; a stake that comes back round a cross-holding counts
-  once, not as the geometric series of every turn round the cycle.
-* The number of paths can grow exponentially with the graph, so the walk is bounded:
-  ``MAX_DEPTH`` links per path and ``MAX_WALK`` paths per party (``analyse(max_depth=,
-  max_walk=)``). When a bound is hit the share is a lower bound, and the party and the
-  analysis say so.
-* A result's contributions are one per listed person (its effective stake over all its paths),
-  its paths the biggest products first, each as ``X (listed) 60% → A 50% → B = 30%``; a party
-  blocked by ownership has ``round`` 1 (there are no rounds: it rests on listed persons only).
+* Paths are simple (they never revisit a party). Cycles are reported as under the other
+  rules; a stake that comes back round a cross-holding counts once, not as the geometric
+  series of every turn round the cycle.
+* The number of paths can grow exponentially, so they are not enumerated where they need not
+  be: the sum is worked out link by link, owners before what they own (a party's share is
+  the sum over its owners of stake × the owner's share, 1 for a listed owner), which is exact
+  whatever the depth. Only inside a cycle does "never revisit a party" need the paths
+  themselves; there they are walked, bounded by ``MAX_DEPTH`` links inside the cycle,
+  ``MAX_WALK`` partial paths per party and ``CYCLE_BUDGET`` for the whole analysis
+  (``analyse(max_depth=, max_walk=, cycle_budget=)``). When a bound cuts a path that could
+  have reached the party, its share (and that of what it owns) is a lower bound, and the
+  party and the analysis say so. The paths shown are found best first, only when read.
+* A result's contributions are one per listed person (its effective stake over all its paths;
+  stakes under 0.0001% are in the total but not itemised), its paths the biggest products
+  first, each as ``X (listed) 60% → A 50% → B = 30%``; a party blocked by ownership has
+  ``round`` 1 (there are no rounds: it rests on listed persons only).
 * Unknown stakes, over-100% data and duplicate links are handled as below: a path through a
   stake of unknown size counts 0% and is named in a caution; the aggregate is capped at 100%.
 
@@ -100,17 +106,22 @@ from __future__ import annotations
 import heapq
 import math
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Final, NamedTuple
 
 EPS: Final = 1e-9  # stakes are sums of decimal percentages: compare with a little slack
 MAX_PATHS: Final = 20  # paths shown per party
-# The look-through enumerates paths, which can grow exponentially with the graph: it follows
-# paths of at most MAX_DEPTH links and at most MAX_WALK paths per party, and says when it stops.
+# Inside ownership cycles the look-through enumerates paths, which can grow exponentially: it
+# follows at most MAX_DEPTH links inside a cycle and MAX_WALK partial paths per party (and
+# CYCLE_BUDGET in all), and says where it stopped. It also shows at most MAX_WALK candidates.
 MAX_DEPTH: Final = 10
 MAX_WALK: Final = 10_000
+CYCLE_BUDGET: Final = 200_000  # partial paths walked inside cycles, all parties together
+_MIN_WALK: Final = 20  # a party's walk when the budget is spent: its direct entries at least
+_ITEMISED: Final = 1e-6  # a listed person's stake below this (0.0001%) is in the total only
+_UNKNOWN_SHOWN: Final = 5  # listed persons named per party for stakes of unknown size
 
 
 @dataclass(frozen=True)
@@ -435,15 +446,21 @@ def _disagreements(edges: dict[str, dict[str, _Edge]], names: Mapping[str, str])
     return out
 
 
-def _cycles(edges: dict[str, dict[str, _Edge]]) -> list[tuple[str, ...]]:
-    """One closed cycle (A, B, ..., A) per strongly connected component with a cycle."""
+def _successors(edges: dict[str, dict[str, _Edge]]) -> dict[str, list[str]]:
     succ: dict[str, list[str]] = defaultdict(list)
     for owned, owners in edges.items():
         for owner in owners:
             succ[owner].append(owned)
     for targets in succ.values():
         targets.sort()
-    nodes = sorted(set(succ) | set(edges))
+    return succ
+
+
+def _components(succ: Mapping[str, list[str]], nodes: list[str]) -> list[list[str]]:
+    """The strongly connected components, each sorted, a component after every one it reaches.
+
+    So, read backwards, owners come before what they own (cycles aside).
+    """
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     on_stack: set[str] = set()
@@ -479,11 +496,17 @@ def _cycles(edges: dict[str, dict[str, _Edge]]) -> list[tuple[str, ...]]:
                     component.append(member)
                     if member == node:
                         break
-                if len(component) > 1:
-                    components.append(sorted(component))
+                components.append(sorted(component))
             if work:
                 parent = work[-1][0]
                 low[parent] = min(low[parent], low[node])
+    return components
+
+
+def _cycles(edges: dict[str, dict[str, _Edge]]) -> list[tuple[str, ...]]:
+    """One closed cycle (A, B, ..., A) per strongly connected component with a cycle."""
+    succ = _successors(edges)
+    components = [c for c in _components(succ, sorted(set(succ) | set(edges))) if len(c) > 1]
     out = []
     for component in components:
         members = set(component)
@@ -529,13 +552,15 @@ def analyse(
     max_paths: int = MAX_PATHS,
     max_depth: int = MAX_DEPTH,
     max_walk: int = MAX_WALK,
+    cycle_budget: int = CYCLE_BUDGET,
 ) -> OwnershipAnalysis:
     """Apply ``rule`` to the ownership graph whose listed (blocked) parties are ``blocked``.
 
     ``blocked`` may map each listed party to a description of its listing ("US OFAC SDN
     List"), used in explanations. ``names`` gives display names for party ids; ``parties``
     adds parties that no link names, so that they get a result too. ``max_paths`` bounds the
-    paths shown per party; ``max_depth`` and ``max_walk`` bound the look-through's path walk.
+    paths shown per party; ``max_depth``, ``max_walk`` and ``cycle_budget`` bound the
+    look-through's walk inside ownership cycles.
     """
     the_rule = get_rule(rule)
     labels: dict[str, str] = dict(names or {})
@@ -584,7 +609,16 @@ def analyse(
         # says so: a user who picked the look-through must not miss an OFAC block unawares.
         ofac_round, _ = _fixpoint(OFAC_50, edges, holdings, seeds)
         walker = _LookThrough(
-            the_rule, edges, seeds, labels, listed_as, ofac_round, max_paths, max_depth, max_walk
+            the_rule,
+            edges,
+            seeds,
+            labels,
+            listed_as,
+            ofac_round,
+            max_paths,
+            max_depth,
+            max_walk,
+            cycle_budget,
         )
         out: dict[str, Aggregate] = {}
         for party in sorted(everyone):
@@ -937,20 +971,71 @@ class _Explainer(_Names):
         return out
 
 
-class _Walk(NamedTuple):
-    """What the look-through's walk up the ownership graph from one party found."""
+@dataclass
+class _Sum:
+    """What listed persons hold of one party under the look-through, over all its paths."""
 
-    stated: float  # the sum of the products over the paths of known stakes (uncapped)
-    by_owner: dict[str, float]  # listed person -> its effective stake: the sum over its paths
-    sources: dict[str, dict[str, None]]  # listed person -> the sources along its paths
-    top: tuple[tuple[float, tuple[Step, ...]], ...]  # the biggest products first, max_paths
-    followed: int  # paths of known stakes followed
-    unknown: dict[str, tuple[Step, ...]]  # listed person -> a path with a stake of unknown size
-    stopped: bool  # max_walk reached: more paths may exist
-    cut: bool  # an owner could reach a listed person only by a path over max_depth links
+    total: float = 0.0  # the sum of the products over the paths of known stakes: exact
+    paths: int = 0  # how many such paths there are
+    # The same by listed person, for the result's contributions. A person whose stake through
+    # an owner is negligible (under _ITEMISED) is not carried on below it: on deep groups
+    # every listed person can be an ancestor of every party, at stakes like 10^-30.
+    by_owner: dict[str, float] = field(default_factory=dict)
+    # listed person -> one of its paths of known stakes (last step first), to extend downwards
+    routes: dict[str, _Chain | None] = field(default_factory=dict)
+    # listed person -> one path through a stake of unknown size (at most _UNKNOWN_SHOWN)
+    unknown: dict[str, _Chain] = field(default_factory=dict)
+    sources: dict[str, dict[str, None]] = field(default_factory=dict)  # along its paths
+    stopped: bool = False  # a walk inside an ownership cycle, here or above, hit its bound
+    cut: bool = False  # ... or left out paths over max_depth links
+
+    def absorb(
+        self,
+        upstream: _Sum,
+        share: float | None,
+        extend: Callable[[_Chain | None], _Chain],
+        sources: Iterable[str],
+        exclude: str | None = None,
+    ) -> None:
+        """Add ``upstream``'s paths continued down to here by links of product ``share``.
+
+        ``share`` is None when a link of unknown size is among them; ``extend`` continues an
+        upstream path; ``exclude`` leaves out the paths of one listed person (a listed
+        party's own result: the paths starting at it are not stakes in it).
+        """
+        self.stopped = self.stopped or upstream.stopped
+        self.cut = self.cut or upstream.cut
+        if share is not None:
+            own = upstream.by_owner.get(exclude, 0.0) if exclude else 0.0
+            self.total += (upstream.total - own) * share
+            self.paths += upstream.paths
+        added = tuple(sources)
+        for owner, route in upstream.routes.items():
+            if owner == exclude:
+                continue
+            if share is None:
+                if owner not in self.unknown and len(self.unknown) < _UNKNOWN_SHOWN:
+                    self.unknown[owner] = extend(route)
+                continue
+            value = upstream.by_owner[owner] * share
+            if value < _ITEMISED and owner not in self.by_owner:
+                continue
+            self.by_owner[owner] = self.by_owner.get(owner, 0.0) + value
+            if owner not in self.routes:
+                self.routes[owner] = extend(route)
+            mine = self.sources.setdefault(owner, {})
+            mine.update(upstream.sources.get(owner, {}))
+            mine.update(dict.fromkeys(added))
+        for owner, chain in upstream.unknown.items():
+            known = owner == exclude or owner in self.unknown
+            if not known and len(self.unknown) < _UNKNOWN_SHOWN:
+                self.unknown[owner] = extend(chain)
+                mine = self.sources.setdefault(owner, {})
+                mine.update(upstream.sources.get(owner, {}))
+                mine.update(dict.fromkeys(added))
 
 
-_NOTHING: Final = _Walk(0.0, {}, {}, (), 0, {}, False, False)
+_EMPTY: Final = _Sum()
 
 
 class _LookThrough(_Names):
@@ -960,6 +1045,14 @@ class _LookThrough(_Names):
     of the product of the stakes along the path. A path ends at the first listed person met
     going up: a listed owner's whole stake already counts, so a path running on through it to
     its own listed owners would count the same shares twice.
+
+    The sum is worked out link by link, owners before what they own: outside ownership cycles
+    a party's share is the sum over its owners of stake × the owner's share (1 for a listed
+    owner), exact whatever the depth, with no path enumerated. Only inside a cycle (a strongly
+    connected component) does "never revisit a party" need the paths themselves, and only
+    there are they enumerated, within ``max_depth`` links inside the cycle and ``max_walk``
+    partial paths per party. A path leaves a component for good once it leaves it, so the
+    parts outside come from the owners' sums.
     """
 
     def __init__(
@@ -973,9 +1066,11 @@ class _LookThrough(_Names):
         max_paths: int,
         max_depth: int,
         max_walk: int,
+        cycle_budget: int,
     ) -> None:
         if max_depth < 1 or max_walk < 1:
             raise ValueError("max_depth and max_walk must be at least 1")
+        self.cycle_budget = cycle_budget
         self.rule = rule
         self.edges = edges
         self.seeds = seeds
@@ -985,37 +1080,12 @@ class _LookThrough(_Names):
         self.max_paths = max_paths
         self.max_depth = max_depth
         self.max_walk = max_walk
-        self.dist = self._distances()
         self._owners: dict[str, list[tuple[str, _Edge]]] = {}
-        self._walks: dict[str, _Walk] = {}
+        self._units: dict[str, _Sum] = {}
+        self.sums: dict[str, _Sum] = {}
         self.stopped: list[str] = []
         self.cut: list[str] = []
-
-    def _distances(self) -> dict[str, int]:
-        """Fewest links from a listed person down to each party, through parties not listed.
-
-        A lower bound on the length of any path the walk could still complete (it ignores
-        that paths never revisit a party), so the walk drops an owner that cannot reach a
-        listed person within ``max_depth``, and a party no listed person reaches is not walked.
-        """
-        holdings: dict[str, list[str]] = defaultdict(list)
-        for owned, owners in self.edges.items():
-            for owner, edge in owners.items():
-                if edge.share != 0:
-                    holdings[owner].append(owned)
-        dist = {s: 0 for s in self.seeds}
-        frontier = sorted(self.seeds)
-        depth = 0
-        while frontier:
-            depth += 1
-            after: list[str] = []
-            for node in frontier:
-                for owned in holdings.get(node, ()):
-                    if owned not in dist:  # listed parties are in dist: never gone through
-                        dist[owned] = depth
-                        after.append(owned)
-            frontier = after
-        return dist
+        self._compute()
 
     def owners(self, party: str) -> list[tuple[str, _Edge]]:
         """The owners of a party, biggest stakes first; a stated 0% stake leads nowhere."""
@@ -1025,74 +1095,140 @@ class _LookThrough(_Names):
             self._owners[party] = owners
         return self._owners[party]
 
-    def walk(self, party: str) -> _Walk:
-        """Every simple path from a listed person up to ``party``, within the bounds.
+    def unit(self, listed: str) -> _Sum:
+        """A listed person, as the start of its paths."""
+        if listed not in self._units:
+            self._units[listed] = _Sum(
+                total=1.0,
+                paths=1,
+                by_owner={listed: 1.0},
+                routes={listed: None},
+                sources={listed: {}},
+            )
+        return self._units[listed]
 
-        Iterative depth-first, biggest stakes first; the path so far is a linked list (no
-        copying per step) and only the ``max_paths`` biggest products are kept for display.
-        """
-        if party not in self.dist:
-            return _NOTHING
-        by_owner: dict[str, float] = defaultdict(float)
-        sources: dict[str, dict[str, None]] = defaultdict(dict)
-        top: list[tuple[float, int, tuple[Step, ...]]] = []  # a min-heap of the biggest
-        unknown: dict[str, tuple[Step, ...]] = {}
-        found = count = visits = 0
-        stopped = cut = False
-        stack: list[tuple[str, _Chain | None, float | None, int]] = [(party, None, 1.0, 0)]
-        while stack:
-            visits += 1
-            if visits > self.max_walk * self.max_depth:  # dead ends count too
-                stopped = True
-                break
-            node, chain, product, depth = stack.pop()
-            if chain is not None and node in self.seeds:
-                if found == self.max_walk:
-                    stopped = True
-                    break
-                found += 1
-                path = _unchain(chain)
-                for step in path:
-                    for source in self.edges[step.owned][step.owner].sources:
-                        sources[node][source] = None
-                if product is None:
-                    unknown.setdefault(node, path)
-                    continue
-                count += 1
-                by_owner[node] += product
-                entry = (product, -count, path)  # ties: the path found first is kept
-                if len(top) < self.max_paths:
-                    heapq.heappush(top, entry)
-                elif self.max_paths:
-                    heapq.heappushpop(top, entry)
+    def upstream(self, owner: str) -> _Sum | None:
+        return self.unit(owner) if owner in self.seeds else self.sums.get(owner)
+
+    def _compute(self) -> None:
+        # The graph paths run in: a listed party ends every path that reaches it, so links into
+        # listed parties are left out, and with them every cycle through a listed party.
+        succ: dict[str, list[str]] = defaultdict(list)
+        for owned, owners in self.edges.items():
+            if owned in self.seeds:
                 continue
+            for owner, edge in owners.items():
+                if edge.share != 0:
+                    succ[owner].append(owned)
+        reached = set(self.seeds)  # only what listed persons reach can hold anything
+        frontier = sorted(self.seeds)
+        while frontier:
+            node = frontier.pop()
+            for owned in succ.get(node, ()):
+                if owned not in reached:
+                    reached.add(owned)
+                    frontier.append(owned)
+        inside = {n: sorted(t for t in succ.get(n, ()) if t in reached) for n in reached}
+        components = _components(inside, sorted(reached))
+        # The walks inside cycles share one budget, each party getting a fair part of what is
+        # left, so that one huge cycle cannot take the analysis hostage.
+        waiting = sum(len(c) for c in components if len(c) > 1)
+        budget = self.cycle_budget
+        for component in reversed(components):
+            if len(component) == 1 and component[0] not in self.seeds:
+                self.sums[component[0]] = self._linked(component[0])
+            elif len(component) > 1:
+                members = set(component)
+                entries = self._entries(members)
+                for party in component:
+                    limit = min(self.max_walk, max(_MIN_WALK, budget // waiting))
+                    self.sums[party], used = self._walked(party, members, entries, limit)
+                    budget = max(0, budget - used)
+                    waiting -= 1
+        # A listed party's own share (what other listed persons hold of it), for its result.
+        for party in sorted(self.seeds):
+            self.sums[party] = self._linked(party, exclude=party)
+
+    def _linked(self, party: str, exclude: str | None = None) -> _Sum:
+        total = _Sum()
+        for owner, edge in self.owners(party):
+            up = self.upstream(owner)
+            if up is None or owner == exclude:
+                continue
+            step = Step(owner, party, _percent(edge.share), edge.control)
+            total.absorb(up, edge.share, _down(step, None), edge.sources, exclude)
+        return total
+
+    def _walked(
+        self, party: str, members: set[str], entries: frozenset[str], limit: int
+    ) -> tuple[_Sum, int]:
+        """The sum for a party inside an ownership cycle, from its simple paths inside it.
+
+        Returns it with the number of partial paths visited (at most ``limit``).
+        """
+        total = _Sum()
+        stack: list[tuple[str, _Chain | None, float | None, int]] = [(party, None, 1.0, 0)]
+        visits = 0
+        while stack:
+            if visits == limit:
+                total.stopped = True
+                break
+            visits += 1
+            node, chain, product, depth = stack.pop()
             more = []
             for owner, edge in self.owners(node):
-                if owner == party or _on_chain(chain, owner):
+                if owner in members:
+                    if owner == party or _on_chain(chain, owner):
+                        continue
+                    if depth == self.max_depth:
+                        if not total.cut:
+                            total.cut = _continues(self, owner, members, entries, party, chain)
+                        continue
+                    step = Step(owner, node, _percent(edge.share), edge.control)
+                    after = None if product is None or edge.share is None else product * edge.share
+                    more.append((owner, (step, chain), after, depth + 1))
                     continue
-                if owner not in self.seeds:
-                    reach = self.dist.get(owner)
-                    if reach is None:
-                        continue
-                    if depth + 1 + reach > self.max_depth:
-                        cut = True
-                        continue
-                share = edge.share
-                step = Step(owner, node, _percent(share), edge.control)
-                after = None if product is None or share is None else product * share
-                more.append((owner, (step, chain), after, depth + 1))
+                up = self.upstream(owner)  # where the path enters the cycle from above
+                if up is None:
+                    continue
+                entry = Step(owner, node, _percent(edge.share), edge.control)
+                factor = None if product is None or edge.share is None else product * edge.share
+                total.absorb(up, factor, _down(entry, chain), _chain_sources(self, entry, chain))
             stack.extend(reversed(more))
-        ranked = sorted(top, key=lambda e: (-e[0], -e[1]))
-        return _Walk(
-            stated=sum(by_owner.values()),
-            by_owner=dict(by_owner),
-            sources=dict(sources),
-            top=tuple((product, path) for product, _, path in ranked),
-            followed=count,
-            unknown=unknown,
-            stopped=stopped,
-            cut=cut,
+        return total, visits
+
+    def _entries(self, members: set[str]) -> frozenset[str]:
+        """The members of a cycle that a path from a listed person can enter it by."""
+        return frozenset(
+            m
+            for m in members
+            if any(o not in members and self.upstream(o) for o, _ in self.owners(m))
         )
+
+    def top(self, party: str) -> list[tuple[float, tuple[Step, ...]]]:
+        """The ``max_paths`` paths of known stakes with the biggest products, biggest first.
+
+        Best first: a stake is at most 100%, so a path's product never grows as it goes up, and
+        paths come off the heap in falling order. Worked out only when an explanation is read.
+        """
+        out: list[tuple[float, tuple[Step, ...]]] = []
+        heap: list[tuple[float, int, str, _Chain | None]] = [(-1.0, 0, party, None)]
+        pushed = pops = 0
+        while heap and len(out) < self.max_paths and pops < self.max_walk:
+            pops += 1
+            negative, _, node, chain = heapq.heappop(heap)
+            if chain is not None and node in self.seeds:
+                out.append((-negative, _unchain(chain)))
+                continue
+            for owner, edge in self.owners(node):
+                if edge.share is None or owner == party or _on_chain(chain, owner):
+                    continue
+                if owner not in self.seeds and not self.sums.get(owner, _EMPTY).paths:
+                    continue  # no path of known stakes reaches it
+                pushed += 1
+                step = Step(owner, node, _percent(edge.share), edge.control)
+                heapq.heappush(heap, (negative * edge.share, pushed, owner, (step, chain)))
+        return out
 
     def aggregate(
         self,
@@ -1102,34 +1238,35 @@ class _LookThrough(_Names):
         cycle: tuple[str, ...],
         warnings: list[str],
     ) -> Aggregate:
-        walk = self._walks[party] = self.walk(party)
+        found = self.sums.get(party, _EMPTY)
         listed = party in self.seeds
-        share = min(walk.stated, 1.0)
+        stated = found.total
+        share = min(stated, 1.0)
         blocked = listed or self.rule.meets(share)
         notes = list(warnings)
-        if walk.stopped:
+        if found.stopped:
             self.stopped.append(party)
             notes.append(
-                f"the look-through stopped after {self.max_walk:,} ownership paths to it: the "
-                f"{self.rule.word} persons' share may be higher"
+                "inside an ownership cycle at or above it, the look-through stopped walking "
+                f"paths (too many): the {self.rule.word} persons' share may be higher"
             )
-        if walk.cut:
+        if found.cut:
             self.cut.append(party)
             notes.append(
-                f"ownership paths longer than {self.max_depth} links are not followed, and "
-                f"some may reach it from a {self.rule.word} person: the share may be higher"
+                f"inside an ownership cycle at or above it, paths longer than {self.max_depth} "
+                f"links are not followed: the {self.rule.word} persons' share may be higher"
             )
         direct = self.edges.get(party, {})
-        ranked = sorted(walk.by_owner.items(), key=lambda ov: (-ov[1], ov[0]))
-        ranked += sorted((o, 0.0) for o in walk.unknown if o not in walk.by_owner)
+        ranked = sorted(found.by_owner.items(), key=lambda ov: (-ov[1], ov[0]))
+        ranked += sorted((o, 0.0) for o in found.unknown if o not in found.by_owner)
         contributions = tuple(
             Contribution(
                 owner=owner,
-                percentage=_percent(value) if owner in walk.by_owner else None,
+                percentage=_percent(value) if owner in found.by_owner else None,
                 control=owner in direct and direct[owner].control,
                 owner_listed=True,
                 counted=not listed and value > 0,
-                sources=tuple(walk.sources.get(owner, ())),
+                sources=tuple(found.sources.get(owner, ())),
             )
             for owner, value in ranked
         )
@@ -1140,7 +1277,7 @@ class _LookThrough(_Names):
             listed=listed,
             blocked=blocked,
             share=share,
-            stated_share=walk.stated,
+            stated_share=stated,
             control=any(e.control for o, e in direct.items() if o in self.seeds),
             owners_total=owners_total,
             # No rounds here: a determination rests on listed persons' stakes only. 1 marks
@@ -1149,12 +1286,13 @@ class _LookThrough(_Names):
             contributions=contributions,
             cycle=cycle,
             warnings=tuple(notes),
-            cautions=tuple(self.cautions(party, walk, share, listed, blocked)),
+            cautions=tuple(self.cautions(party, found, share, listed, blocked)),
             listed_as=self.listed_as.get(party) if listed else None,
             explainer=self,
         )
 
-    def route(self, path: tuple[Step, ...]) -> str:
+    def route(self, chain: _Chain) -> str:
+        path = _unchain(chain)[::-1]  # routes are kept last step first
         return " → ".join([self.label(path[0].owner), *(self.label(s.owned) for s in path)])
 
     def sentence(self, product: float, path: tuple[Step, ...]) -> str:
@@ -1164,7 +1302,7 @@ class _LookThrough(_Names):
         return f"{' '.join(parts)} = {_pct(product)}"
 
     def cautions(
-        self, party: str, walk: _Walk, share: float, listed: bool, blocked: bool
+        self, party: str, found: _Sum, share: float, listed: bool, blocked: bool
     ) -> list[str]:
         word = self.rule.word
         out: list[str] = []
@@ -1195,26 +1333,27 @@ class _LookThrough(_Names):
                     f"{self.label(owner)} ({word}) is stated to control it: control alone "
                     "does not block under the 50% rule, but OFAC urges caution (FAQ 398)"
                 )
-        for owner, path in sorted(walk.unknown.items()):
+        for owner, chain in sorted(found.unknown.items()):
             out.append(
                 f"{self.label(owner)} ({word}) holds a stake of unknown size "
-                f"({self.route(path)}): the aggregate may be higher"
+                f"({self.route(chain)}): the aggregate may be higher"
             )
         return out
 
     def explain(self, agg: Aggregate) -> _Explained:
         rule, word, name = self.rule, self.rule.word, agg.name
-        walk = self._walks[agg.party]
-        shown = () if agg.listed else walk.top
+        found = self.sums.get(agg.party, _EMPTY)
+        shown = [] if agg.listed else self.top(agg.party)
         paths = tuple(path for _, path in shown)
         sentences = tuple(self.sentence(product, path) for product, path in shown)
-        truncated = len(paths) < walk.followed and not agg.listed
+        total = found.paths
+        truncated = not agg.listed and len(paths) < total
         if agg.listed:
             listing = agg.listed_as
             head = f"{name} is listed itself{' (' + listing + ')' if listing else ''}: {word}."
             if agg.stated_share:
                 head += f" {word.capitalize()} persons also own {_pct(agg.share)} of it."
-        elif walk.followed or walk.unknown:  # unknown stakes count 0%, and say so
+        elif total or found.unknown:  # unknown stakes count 0%, and say so
             capped = (
                 f" (stated: {_pct(agg.stated_share)}, capped)" if agg.stated_share > 1 + EPS else ""
             )
@@ -1234,7 +1373,7 @@ class _LookThrough(_Names):
         if sentences:
             text += " Via: " + "; and ".join(sentences) + "."
         if truncated:
-            text += f" (Only the {len(paths)} biggest of {walk.followed:,} paths are shown.)"
+            text += f" (Only the {len(paths)} biggest of {total:,} paths are shown.)"
         for note in agg.warnings:
             text += f" Warning: {note}."
         return _Explained(paths, truncated, sentences, text)
@@ -1243,18 +1382,72 @@ class _LookThrough(_Names):
         """Analysis-wide warnings: where the walk's bounds may have hidden stakes."""
         out = []
         for parties, why in (
-            (self.stopped, f"stopped after {self.max_walk:,} paths"),
+            (self.stopped, "stopped walking paths (too many)"),
             (self.cut, f"did not follow paths longer than {self.max_depth} links"),
         ):
             if parties:
                 shown = ", ".join(self.label(p) for p in parties[:5])
                 more = f" and {len(parties) - 5:,} more" if len(parties) > 5 else ""
                 out.append(
-                    f"the look-through {why} for {len(parties):,} "
+                    f"inside ownership cycles the look-through {why} for {len(parties):,} "
                     f"part{'y' if len(parties) == 1 else 'ies'} ({shown}{more}): their "
                     f"{self.rule.word} persons' share may be higher"
                 )
         return out
+
+
+def _down(entry: Step, chain: _Chain | None) -> Callable[[_Chain | None], _Chain]:
+    """Continue an owner's path (last step first) by ``entry`` and then a walk's steps."""
+
+    def extend(route: _Chain | None) -> _Chain:
+        out: _Chain = (entry, route)
+        link = chain  # the walk's steps, topmost first: each goes below the previous
+        while link is not None:
+            out = (link[0], out)
+            link = link[1]
+        return out
+
+    return extend
+
+
+def _continues(
+    walker: _LookThrough,
+    start: str,
+    members: set[str],
+    entries: frozenset[str],
+    party: str,
+    chain: _Chain | None,
+) -> bool:
+    """Could a path cut at the depth bound have gone on from ``start`` to enter the cycle?
+
+    A search up from ``start`` avoiding the party and the path so far: what it finds is a
+    simple continuation, so a cut is reported only when it really hides a path.
+    """
+    avoid = {party}
+    link = chain
+    while link is not None:
+        avoid.add(link[0].owner)
+        link = link[1]
+    seen = {start}
+    frontier = [start]
+    while frontier:
+        node = frontier.pop()
+        if node in entries:
+            return True
+        for owner, _ in walker.owners(node):
+            if owner in members and owner not in seen and owner not in avoid:
+                seen.add(owner)
+                frontier.append(owner)
+    return False
+
+
+def _chain_sources(walker: _LookThrough, entry: Step, chain: _Chain | None) -> list[str]:
+    out = list(walker.edges[entry.owned][entry.owner].sources)
+    link = chain
+    while link is not None:
+        out.extend(walker.edges[link[0].owned][link[0].owner].sources)
+        link = link[1]
+    return out
 
 
 def _unchain(chain: _Chain) -> tuple[Step, ...]:
@@ -1302,6 +1495,7 @@ def _pct_or_unknown(share: float | None) -> str:
 
 
 __all__ = [
+    "CYCLE_BUDGET",
     "EU_UK_CONTROL",
     "LOOK_THROUGH_50",
     "MAX_DEPTH",
