@@ -49,6 +49,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import secrets
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -73,6 +77,7 @@ from embargo.workflow.monitor_tables import (
     evidence_keys,
     key_hash,
     monitor_notices,
+    monitor_run_owners,
     monitor_runs,
     monitor_state,
     stale_customers,
@@ -91,7 +96,12 @@ log = logging.getLogger(__name__)
 _CHUNK = 900
 KEY_BATCH = 1000  # customers keyed per transaction when catching up
 SCORE_BATCH = 2000  # customers read and scored at a time in the reverse step
-STALE_RUN_HOURS = 6  # a "running" run older than this is taken to have died
+# A "running" run is taken to have died when its process is gone (same host), when its
+# heartbeat is older than HEARTBEAT_STALE_S (another host), or — a run recorded before runs
+# had owners — when it started more than STALE_RUN_HOURS ago.
+STALE_RUN_HOURS = 6
+HEARTBEAT_S = 30.0
+HEARTBEAT_STALE_S = 600.0
 
 
 def utcnow() -> datetime:
@@ -223,6 +233,14 @@ class MonitorRun:
     errors: list[str] = field(default_factory=list)
     delivery: Delivery | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    # Runs found dead and closed ("aborted") when this one started, and how many of the
+    # alerts below they had recorded without handing them over.
+    took_over: list[int] = field(default_factory=list)
+    adopted: int = 0
+    # Events earlier runs recorded but never handed over (killed after recording): emitted
+    # by this run, before its own.
+    earlier_events: list[dict[str, Any]] = field(default_factory=list)
+    alert_floor: int = 0
 
     @property
     def exit_code(self) -> int:
@@ -230,7 +248,7 @@ class MonitorRun:
         the webhook) — the alerts are stored and emitted all the same."""
         if self.errors or (self.delivery is not None and not self.delivery.ok):
             return 2
-        return 1 if self.alerts or self.notices else 0
+        return 1 if self.alerts or self.notices or self.earlier_events else 0
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -249,6 +267,9 @@ class MonitorRun:
             "screened": self.screened,
             "alerts": len(self.alerts),
             "notices": len(self.notices),
+            "took_over": self.took_over,
+            "adopted_alerts": self.adopted,
+            "earlier_events": len(self.earlier_events),
             "errors": self.errors,
             "timings": self.timings,
         }
@@ -262,8 +283,10 @@ class MonitorRun:
         }
 
     def events(self) -> list[dict[str, Any]]:
-        """The JSON lines: one per new alert, then one per notice."""
-        return [alert_event(a, self.id) for a in self.alerts] + [n.to_dict() for n in self.notices]
+        """The JSON lines: those earlier runs did not hand over, then one per new alert, then
+        one per notice."""
+        own = [alert_event(a, self.id) for a in self.alerts] + [n.to_dict() for n in self.notices]
+        return [*self.earlier_events, *own]
 
 
 def alert_event(alert: Alert, run_id: int | None) -> dict[str, Any]:
@@ -367,7 +390,10 @@ def run_monitor(
     say = progress or (lambda _msg: None)
     store = wf.store
     run = _start_run(store, actor)
+    for old in run.took_over:
+        say(f"monitoring run {old} had died mid-way: closed it, and its work is done again")
     t0 = time.perf_counter()
+    heartbeat = _Heartbeat(store, run.id)
     try:
         if update:
             from embargo.update import update_sources
@@ -439,51 +465,166 @@ def run_monitor(
         run.timings["reverse_s"] = round(time.perf_counter() - t, 3)
 
         t = time.perf_counter()
-        run.alerts = [wf.get_alert(a) for a in alert_ids]
-        _finish(wf, run, changes)
+        # Alerts that runs which died (or failed) after recording them never handed over:
+        # this run reports them as its own (they are in the store once, whoever reports them).
+        adopted = unclaimed_alerts(store, run.alert_floor, exclude=alert_ids)
+        run.adopted = len(adopted)
+        run.alerts = [wf.get_alert(a) for a in [*adopted, *alert_ids]]
+        _finish(wf, run, changes, deliver_later=webhook is not None)
         run.timings["record_s"] = round(time.perf_counter() - t, 3)
     except BaseException as exc:
+        heartbeat.stop()
         _fail(store, run, exc)
         raise
+    heartbeat.stop()
     run.timings["total_s"] = round(time.perf_counter() - t0, 3)
+    # At least once: the events of earlier runs that were recorded but not handed over (a
+    # kill between the two), then this run's; marked handed over only afterwards.
+    run.earlier_events, earlier_runs = unemitted_events(wf, before=run.id)
     if emit is not None:
         for event in run.events():
             emit(event)
+    _mark_emitted(store, [*earlier_runs, run.id])
     if webhook is not None:
         run.delivery = deliver(wf, run, webhook)
     _store_delivery(store, run)
     return run
 
 
+@dataclass(frozen=True)
+class _Owner:
+    """The process that runs a monitoring run."""
+
+    host: str
+    pid: int
+    process_start: str | None
+    token: str
+
+    @classmethod
+    def current(cls) -> _Owner:
+        pid = os.getpid()
+        return cls(socket.gethostname()[:255], pid, _process_start(pid), secrets.token_hex(16))
+
+
+def _process_start(pid: int) -> str | None:
+    """When the process started (clock ticks since boot, from /proc): a pid that was reused
+    by another process has another start time. None where /proc is not available."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+    except OSError:
+        return None
+    # The command name (field 2) is in parentheses and may hold spaces: count after it.
+    fields = stat[stat.rfind(b")") + 2 :].split()
+    return fields[19].decode() if len(fields) > 19 else None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    except OSError:
+        return True
+    return True
+
+
+def _dead_because(row: Any, now: datetime) -> str | None:
+    """Why a "running" run (a ``monitor_runs`` row outer-joined with its owner) is dead, or
+    None while it may be alive."""
+    started = _utc(row.started_at)
+    assert started is not None
+    if row.host is None:  # recorded before runs had owners: only its age tells
+        if (now - started).total_seconds() >= STALE_RUN_HOURS * 3600:
+            return f"started {started.isoformat(timespec='seconds')}, over {STALE_RUN_HOURS} h ago"
+        return None
+    if row.host == socket.gethostname()[:255]:
+        if not _pid_alive(row.pid):
+            return f"its process {row.pid} on {row.host} is gone"
+        current = _process_start(row.pid)
+        if row.process_start and current and current != row.process_start:
+            return f"its process {row.pid} on {row.host} is gone (the pid is another process's)"
+        return None
+    beat = _utc(row.heartbeat_at)
+    assert beat is not None
+    if (now - beat).total_seconds() >= HEARTBEAT_STALE_S:
+        return (
+            f"no heartbeat from {row.host} (process {row.pid}) since "
+            f"{beat.isoformat(timespec='seconds')}"
+        )
+    return None
+
+
 def _start_run(store: Store, actor: str) -> MonitorRun:
     """Record a new run, refusing while another one is running (two runs would compare and
-    record the same changes twice). The check and the insert hold the write lock."""
+    record the same changes twice). A "running" run whose process is dead is closed as
+    "aborted" (audited) and this run does its work again. The check and the insert hold the
+    write lock (SQLite) or a lock on ``monitor_runs`` (PostgreSQL): of two runs starting at
+    once, one waits for the other's decision."""
     now = utcnow()
+    owner = _Owner.current()
+    owners = monitor_run_owners
     with store.engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             conn.exec_driver_sql("LOCK TABLE monitor_runs IN SHARE ROW EXCLUSIVE MODE")
         busy = conn.execute(
-            select(monitor_runs.c.id, monitor_runs.c.started_at, monitor_runs.c.actor)
+            select(
+                monitor_runs.c.id,
+                monitor_runs.c.started_at,
+                monitor_runs.c.actor,
+                owners.c.host,
+                owners.c.pid,
+                owners.c.process_start,
+                owners.c.heartbeat_at,
+            )
+            .select_from(monitor_runs.outerjoin(owners, owners.c.run_id == monitor_runs.c.id))
             .where(monitor_runs.c.status == "running")
             .order_by(monitor_runs.c.id.desc())
-        ).first()
-        if busy is not None:
-            started = _utc(busy.started_at)
-            assert started is not None
-            if (now - started).total_seconds() < STALE_RUN_HOURS * 3600:
+        ).all()
+        dead: list[tuple[int, str]] = []
+        for row in busy:
+            reason = _dead_because(row, now)
+            if reason is None:
                 conn.rollback()
+                started = _utc(row.started_at)
+                assert started is not None
+                where = f" (process {row.pid} on {row.host})" if row.host else ""
                 raise MonitorBusyError(
-                    f"monitoring run {busy.id} by {busy.actor} has been running since "
-                    f"{started.isoformat(timespec='seconds')}; wait for it to finish"
+                    f"monitoring run {row.id} by {row.actor} has been running since "
+                    f"{started.isoformat(timespec='seconds')}{where}; wait for it to finish"
                 )
+            dead.append((int(row.id), reason))
+        for run_id, reason in dead:
             # Its process died without saying so: close it so that monitoring goes on.
             conn.execute(
                 update(monitor_runs)
-                .where(monitor_runs.c.status == "running")
-                .values(status="failed", finished_at=now)
+                .where(monitor_runs.c.id == run_id)
+                .values(status="aborted", finished_at=now)
             )
+            auditlog.append(
+                conn,
+                actor=actor,
+                action="monitor.aborted",
+                subject_type="monitor_run",
+                subject_id=str(run_id),
+                details={"reason": reason},
+            )
+        # Where this run's alerts start; lower when the last run did not finish: the alerts
+        # it recorded are then this run's to hand over.
+        top = conn.execute(select(func.max(alerts.c.id))).scalar()
+        floor = int(top or 0)
+        last = conn.execute(
+            select(monitor_runs.c.status, owners.c.alert_floor)
+            .select_from(monitor_runs.join(owners, owners.c.run_id == monitor_runs.c.id))
+            .order_by(monitor_runs.c.id.desc())
+            .limit(1)
+        ).first()
+        if last is not None and last.status != "ok":
+            floor = min(floor, int(last.alert_floor))
         key = conn.execute(
             monitor_runs.insert().values(
                 started_at=now,
@@ -494,9 +635,112 @@ def _start_run(store: Store, actor: str) -> MonitorRun:
                 notices=[],
             )
         ).inserted_primary_key
+        assert key is not None
+        run_id = int(key[0])
+        conn.execute(
+            owners.insert().values(
+                run_id=run_id,
+                host=owner.host,
+                pid=owner.pid,
+                process_start=owner.process_start,
+                token=owner.token,
+                heartbeat_at=now,
+                alert_floor=floor,
+                emitted=False,
+            )
+        )
         conn.commit()
-    assert key is not None
-    return MonitorRun(id=int(key[0]), started_at=now, actor=actor)
+    return MonitorRun(
+        id=run_id,
+        started_at=now,
+        actor=actor,
+        took_over=[run_id for run_id, _r in dead],
+        alert_floor=floor,
+    )
+
+
+class _Heartbeat:
+    """Refreshes the run's heartbeat every ``HEARTBEAT_S`` from a thread, so that a run on
+    another host can tell this one is alive. Not on SQLite: a SQLite database is on this
+    host, where the process itself is checked (and a write there would wait for the
+    run's own transactions)."""
+
+    def __init__(self, store: Store, run_id: int) -> None:
+        self.store = store
+        self.run_id = run_id
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        if store.dialect != "sqlite":
+            self._thread = threading.Thread(
+                target=self._loop, name=f"embargo-monitor-heartbeat-{run_id}", daemon=True
+            )
+            self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(HEARTBEAT_S):
+            try:
+                with self.store.engine.begin() as conn:
+                    conn.execute(
+                        update(monitor_run_owners)
+                        .where(monitor_run_owners.c.run_id == self.run_id)
+                        .values(heartbeat_at=utcnow())
+                    )
+            except Exception:  # the next beat tries again
+                log.warning("monitoring run %s: heartbeat failed", self.run_id, exc_info=True)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+
+
+def unclaimed_alerts(store: Store, floor: int, *, exclude: Iterable[int] = ()) -> list[int]:
+    """Ids of alerts raised by monitoring above ``floor`` that no finished run reported:
+    those of runs that died or failed after recording them (see ``_start_run``)."""
+    skip = set(exclude)
+    with store.engine.connect() as conn:
+        ids = conn.execute(
+            select(alerts.c.id)
+            .join(screenings, screenings.c.id == alerts.c.screening_id)
+            .where(alerts.c.id > floor)
+            .where(screenings.c.trigger == "monitor")
+            .order_by(alerts.c.id)
+        ).scalars()
+        return [int(i) for i in ids if int(i) not in skip]
+
+
+def unemitted_events(wf: Workflow, *, before: int) -> tuple[list[dict[str, Any]], list[int]]:
+    """The events (alerts, then notices, per run) of finished runs before run ``before``
+    that were never handed over, and those runs' ids."""
+    store = wf.store
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(monitor_runs.c.id, monitor_runs.c.alerts, monitor_runs.c.notices)
+            .join(monitor_run_owners, monitor_run_owners.c.run_id == monitor_runs.c.id)
+            .where(monitor_run_owners.c.emitted.is_(False))
+            .where(monitor_runs.c.status == "ok")
+            .where(monitor_runs.c.id < before)
+            .order_by(monitor_runs.c.id)
+        ).all()
+    events: list[dict[str, Any]] = []
+    for r in rows:
+        for alert_id in r.alerts or []:
+            try:
+                events.append(alert_event(wf.get_alert(int(alert_id)), int(r.id)))
+            except EmbargoError:
+                continue
+        events += [n.to_dict() for n in load_notices(store, ids=r.notices or [])]
+    return events, [int(r.id) for r in rows]
+
+
+def _mark_emitted(store: Store, run_ids: Sequence[int]) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(
+            update(monitor_run_owners)
+            .where(monitor_run_owners.c.run_id.in_(list(run_ids)))
+            .values(emitted=True)
+        )
 
 
 def _fail(store: Store, run: MonitorRun, exc: BaseException) -> None:
@@ -508,6 +752,7 @@ def _fail(store: Store, run: MonitorRun, exc: BaseException) -> None:
             conn.execute(
                 update(monitor_runs)
                 .where(monitor_runs.c.id == run.id)
+                .where(monitor_runs.c.status == "running")  # not one another run closed
                 .values(status="failed", finished_at=run.finished_at, summary=run.summary())
             )
             auditlog.append(
@@ -922,10 +1167,28 @@ def _score_in_child(ids: list[int]) -> tuple[list[tuple[int, set[int]]], int]:
 # -- finishing: notices, state, audit ---------------------------------------------------------
 
 
-def _finish(wf: Workflow, run: MonitorRun, changes: _Changes) -> None:
+def _finish(
+    wf: Workflow, run: MonitorRun, changes: _Changes, *, deliver_later: bool = False
+) -> None:
+    """Record the run's notices, the monitoring state and the run itself in one transaction.
+    ``deliver_later``: a webhook is to get the events; until it did, the run counts as not
+    delivered (so that a kill before the POST leaves it to the next run)."""
     now = utcnow()
     removed = changes.removed
     with wf.store.engine.begin() as conn:
+        # Still this run's to finish? (A run taken for dead and closed by another must not
+        # record what that one records again.)
+        mine = conn.execute(
+            update(monitor_runs)
+            .where(monitor_runs.c.id == run.id)
+            .where(monitor_runs.c.status == "running")
+            .values(finished_at=now)
+        )
+        if not mine.rowcount:
+            raise MonitorBusyError(
+                f"monitoring run {run.id} was closed by another run while it ran; its alerts "
+                "are stored and that run reports them"
+            )
         notice_rows: list[dict[str, Any]] = []
         if removed:
             ids = sorted(removed)
@@ -1041,7 +1304,13 @@ def _finish(wf: Workflow, run: MonitorRun, changes: _Changes) -> None:
                 summary=run.summary(),
                 alerts=[a.id for a in run.alerts],
                 notices=[n.id for n in run.notices],
+                delivered=False if deliver_later else None,
             )
+        )
+        conn.execute(
+            update(monitor_run_owners)
+            .where(monitor_run_owners.c.run_id == run.id)
+            .values(heartbeat_at=now)
         )
         auditlog.append(
             conn,
@@ -1234,4 +1503,6 @@ __all__ = [
     "redact_url",
     "reverse_screen",
     "run_monitor",
+    "unclaimed_alerts",
+    "unemitted_events",
 ]

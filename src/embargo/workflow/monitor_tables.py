@@ -4,6 +4,7 @@ customer_keys         (key, customer id): the candidate keys of each customer's 
 customer_key_state    which customer version (and key format) the keys were made from
 monitor_state         per source, the list version the last monitoring run got to
 monitor_runs          every run: what it compared, what it found, whether the webhook got it
+monitor_run_owners    which process runs (ran) each run, its heartbeat, and what it hands over
 monitor_notices       delistings of confirmed matches, alerts left open on delisted entities
 
 The customer key table is the reverse of the list index: the same candidate keys
@@ -102,6 +103,26 @@ monitor_runs = Table(
     Index("ix_monitor_runs_delivered", "delivered"),
 )
 
+# One row per run since this table exists (older runs have none). The owner tells a live run
+# from a dead one: on the same host its process (pid, and the process's start time so that a
+# reused pid does not pass for it) is alive; from another host its heartbeat is recent.
+# ``alert_floor``: monitoring alerts with a higher id are this run's, or those of the runs it
+# took over (killed, failed) that never handed theirs over. ``emitted``: its events (new
+# alerts and notices) were handed over as JSON lines; until then the next run emits them.
+monitor_run_owners = Table(
+    "monitor_run_owners",
+    metadata,
+    Column("run_id", Integer, primary_key=True, autoincrement=False),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("process_start", String(40)),  # Linux: /proc/PID/stat start time; else None
+    Column("token", String(32), nullable=False),  # random, per run
+    Column("heartbeat_at", DateTime(timezone=True), nullable=False),
+    Column("alert_floor", Integer, nullable=False),
+    Column("emitted", Boolean, nullable=False),
+    Index("ix_monitor_run_owners_emitted", "emitted"),
+)
+
 monitor_notices = Table(
     "monitor_notices",
     metadata,
@@ -127,6 +148,7 @@ MONITOR_TABLES = (
     customer_key_state,
     monitor_state,
     monitor_runs,
+    monitor_run_owners,
     monitor_notices,
 )
 
@@ -302,6 +324,7 @@ __all__ = [
     "key_format",
     "key_hash",
     "monitor_notices",
+    "monitor_run_owners",
     "monitor_runs",
     "monitor_state",
     "stale_customers",
