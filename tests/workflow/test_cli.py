@@ -133,3 +133,26 @@ def test_customers_and_alerts_commands(run: Run, book: Path, store: Store) -> No
     assert config.details["after"]["four_eyes_sources"] == ["eu_fsf"]
     assert config.actor.startswith("cli:")
     assert run("audit", "verify").exit_code == 0
+
+
+def test_monitor_and_evidence_use_the_db_option_run_as_a_module(tmp_path: Path) -> None:
+    """``python -m embargo.cli --db URL evidence ...`` works on URL, not the default database
+    (run as a module, the group's context object is of another class than the one the
+    workflow commands import)."""
+    import os
+    import subprocess
+    import sys
+
+    db = tmp_path / "chosen.db"
+    env = {**os.environ, "EMBARGO_DATA_DIR": str(tmp_path / "default-data")}
+    env.pop("EMBARGO_DATABASE_URL", None)
+    command = [sys.executable, "-m", "embargo.cli", "--db", f"sqlite:///{db}", "evidence"]
+    out = subprocess.run(
+        [*command, "NOBODY", "--out", str(tmp_path / "r.html")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 2 and "no customer with reference 'NOBODY'" in out.stderr
+    assert db.exists() and not (tmp_path / "default-data" / "embargo.db").exists()

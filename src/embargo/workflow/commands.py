@@ -35,8 +35,10 @@ def _pass_ctx(f: Any) -> Any:
     def wrapper(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
         from embargo.cli import Context
 
-        obj = ctx.find_object(Context)
-        if obj is None:
+        # The root's object, not ``find_object(Context)``: run as ``python -m embargo.cli``,
+        # the group's context is an instance of ``__main__.Context``, another class.
+        obj = ctx.find_root().obj
+        if obj is None or not hasattr(obj, "settings"):
             obj = Context(None)
         return ctx.invoke(f, obj, *args, **kwargs)
 
