@@ -150,8 +150,12 @@ class Match:
         self.entity_id = entity_id
         self.score = score
         self.match = match
-        self._entity: Entity | None = entity if isinstance(entity, Entity) else None
-        self._load = None if isinstance(entity, Entity) else entity
+        self._entity: Entity | None
+        self._load: Callable[[], Entity] | None
+        if isinstance(entity, Entity):
+            self._entity, self._load = entity, None
+        else:
+            self._entity, self._load = None, entity
         self._explanation = explanation
         self._explain = explain
 
@@ -216,18 +220,20 @@ def best_name(
     the candidates of one query: the same name is often listed by several publishers."""
     best: tuple[NameForm, NameForm, NameScore] | None = None
     best_key = -1.0
+    weak = NameKind.WEAK
     for qf in query_forms:
+        qid = id(qf)
         for cf in candidate_forms:
             if memo is None:
                 result = compare_names(qf, cf, explain=False)
             else:
-                key_ = (id(qf), id(cf.parts))
+                key_ = (qid, id(cf.parts))
                 cached = memo.get(key_)
                 if cached is None:
                     cached = memo[key_] = compare_names(qf, cf, explain=False)
                 result = cached
             # A weak alias wins only when clearly better than a strong name.
-            key = result.score - (0.05 if cf.kind is NameKind.WEAK else 0.0)
+            key = result.score - 0.05 if cf.kind is weak else result.score
             if key > best_key:
                 best, best_key = (qf, cf, result), key
     return best
@@ -314,7 +320,8 @@ def score_entity(
 
 def common_name_feature(qf: NameForm, name: NameScore, w: Weights) -> FeatureResult | None:
     """Weak name evidence when every matched distinctive part is a common name token."""
-    core = [qf.parts[i] for i in name.matched if qf.parts[i].tag not in LOW_TAGS]
+    parts = qf.parts
+    core = [parts[i] for i in name.matched if not parts[i].low]
     if not core or not all(p.common for p in core) or len(core) > 3:
         return None
     delta = (w.common_name_1, w.common_name_2, w.common_name_3)[len(core) - 1]
