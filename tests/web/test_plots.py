@@ -121,3 +121,29 @@ def test_counts_get_whole_number_ticks() -> None:
     assert nice_ticks(3, integer=True) == [0, 1, 2, 3]
     root = parse(bar_chart("n", ["a"], [Series("s", [1])], x_label="x", y_label="y", integer=True))
     assert texts(root, "tick y") == ["0", "1"]
+
+
+def test_review_time_reads_in_minutes_when_reviews_are_quick() -> None:
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    from embargo.web.dashboard import review_time
+    from embargo.workflow.model import Alert
+
+    raised = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    base = Alert(
+        **{f: None for f in Alert.__dataclass_fields__ if f not in ("decisions", "assignments")}
+    )
+    quick = replace(
+        base,
+        status="closed",
+        decision="false_positive",
+        created_at=raised,
+        decided_at=raised + timedelta(minutes=30),
+    )
+    root = parse(review_time([quick]).svg)
+    assert texts(root, "axis-label y") == ["minutes"]
+    (bar,) = (r for r in root.iter(f"{SVG}rect") if r.get("class") == "bar")
+    assert bar.find(f"{SVG}title").text == "11-02: 30"
+    slow = replace(quick, decided_at=raised + timedelta(hours=5))
+    assert texts(parse(review_time([slow]).svg), "axis-label y") == ["hours"]

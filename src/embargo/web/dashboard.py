@@ -103,12 +103,15 @@ def review_time(alerts: list[Alert]) -> Chart:
             "No final decisions yet.",
         )
     days = sorted(hours)
+    medians = [statistics.median(hours[d]) for d in days]
+    # Reviews done within the hour read better in minutes than as fractions of an hour.
+    unit, factor = ("minutes", 60.0) if max(medians) < 2 else ("hours", 1.0)
     svg = bar_chart(
         title,
         [_label(d) for d in days],
-        [Series("median hours", [round(statistics.median(hours[d]), 2) for d in days])],
+        [Series(f"median {unit}", [round(m * factor, 2) for m in medians])],
         x_label="day of decision (UTC)",
-        y_label="hours",
+        y_label=unit,
     )
     return Chart("review_time", svg, None)
 
