@@ -31,11 +31,17 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
 from embargo.errors import ConfigError, EmbargoError, NotFoundError, QueryError, StoreError
 from embargo.workflow.errors import WorkflowError
 from embargo.workflow.service import Workflow
+
+# Ids and offsets as the databases store them (64-bit): a larger number is a 422, not an
+# overflow deep in the database driver.
+MAX_ROW = 2**63 - 1
+RowId = Annotated[int, PathParam(ge=1, le=MAX_ROW)]
 
 router = APIRouter(tags=["Compliance workflow"])
 
@@ -206,7 +212,7 @@ def list_customers(
     wf: WorkflowDep,
     search: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW)] = 0,
 ) -> dict[str, Any]:
     with _errors():
         found = wf.list_customers(limit=limit, offset=offset, search=search)
@@ -245,9 +251,9 @@ def list_alerts(
     min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
     assignee: str | None = Query(None, description="A reviewer, or 'none' for unassigned."),
     customer: str | None = Query(None, description="Only this customer's alerts (its ref)."),
-    older_than_days: Annotated[float | None, Query(ge=0)] = None,
+    older_than_days: Annotated[float | None, Query(ge=0, le=36_500)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW)] = 0,
 ) -> dict[str, Any]:
     with _errors():
         found = wf.list_alerts(
@@ -265,14 +271,14 @@ def list_alerts(
 
 
 @router.get("/alerts/{alert_id}", summary="One alert with its evidence and decisions")
-def get_alert(alert_id: int, wf: WorkflowDep) -> dict[str, Any]:
+def get_alert(alert_id: RowId, wf: WorkflowDep) -> dict[str, Any]:
     with _errors():
         return wf.get_alert(alert_id).to_dict()
 
 
 @router.post("/alerts/{alert_id}/assign", summary="Assign an alert to a reviewer")
 def assign_alert(
-    alert_id: int, body: AssignBody, wf: WorkflowDep, actor: ActorDep
+    alert_id: RowId, body: AssignBody, wf: WorkflowDep, actor: ActorDep
 ) -> dict[str, Any]:
     with _errors():
         return wf.assign(alert_id, body.assignee, actor).to_dict(evidence=False)
@@ -280,7 +286,7 @@ def assign_alert(
 
 @router.post("/alerts/{alert_id}/decide", summary="Decide an alert")
 def decide_alert(
-    alert_id: int, body: DecideBody, wf: WorkflowDep, actor: ActorDep
+    alert_id: RowId, body: DecideBody, wf: WorkflowDep, actor: ActorDep
 ) -> dict[str, Any]:
     """`true_match`, `false_positive` or `escalate`, with a reason. Under four-eyes the result
     has `final: false` and the alert waits in `pending_second_review` for `/confirm` by a
@@ -291,7 +297,7 @@ def decide_alert(
 
 @router.post("/alerts/{alert_id}/confirm", summary="Four-eyes: confirm the pending decision")
 def confirm_alert(
-    alert_id: int, body: ConfirmBody, wf: WorkflowDep, actor: ActorDep
+    alert_id: RowId, body: ConfirmBody, wf: WorkflowDep, actor: ActorDep
 ) -> dict[str, Any]:
     """409 when the confirming reviewer made the first decision, or it is already confirmed."""
     with _errors():
@@ -300,7 +306,7 @@ def confirm_alert(
 
 @router.post("/alerts/{alert_id}/reject", summary="Four-eyes: reject the pending decision")
 def reject_alert(
-    alert_id: int, body: ReasonBody, wf: WorkflowDep, actor: ActorDep
+    alert_id: RowId, body: ReasonBody, wf: WorkflowDep, actor: ActorDep
 ) -> dict[str, Any]:
     with _errors():
         return wf.reject(alert_id, actor, body.reason).to_dict()
@@ -323,7 +329,7 @@ def list_whitelist(
 
 @router.post("/whitelist/{entry_id}/remove", summary="End a whitelist entry")
 def remove_whitelist(
-    entry_id: int, body: ReasonBody, wf: WorkflowDep, actor: ActorDep
+    entry_id: RowId, body: ReasonBody, wf: WorkflowDep, actor: ActorDep
 ) -> dict[str, Any]:
     with _errors():
         return wf.remove_whitelist(entry_id, actor, body.reason).to_dict()
