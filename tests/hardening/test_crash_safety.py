@@ -8,10 +8,13 @@ points leave the store consistent, and running the command again finishes the jo
   ``version_entities``, every referenced blob exists, active versions agree with their
   status), the audit chain verifies; the next attempt gets through to the store; a final run
   loads the file cleanly and ``embargo audit verify`` passes.
-- ``embargo batch``, its main process SIGKILLed at random points until a run completes: the
-  output is byte-identical to an uninterrupted run's.
-- ``embargo monitor --no-update`` killed mid-way and run again: the same alerts as an
-  uninterrupted run, none lost, none twice.
+- ``embargo batch``, its main process SIGKILLed at points observed in its checkpoint (before
+  the checkpoint exists, at row 0, then at random row counts spread over the input), each
+  rerun resuming from the checkpoint: the output is byte-identical to an uninterrupted run's.
+- ``embargo monitor --no-update`` killed mid-way (while screening, while writing alerts) and
+  run again at once: the same alerts as an uninterrupted run, none lost, none twice; every
+  alert emitted as a JSON line and POSTed to the webhook (the killed run's by the rerun); the
+  killed run closed as "aborted", a live one still refusing a second run.
 
 The commands run as subprocesses through ``tests.hardening.crash_runner``, which is the
 ``embargo`` command with one-line announcements of the phases the kills aim at.
