@@ -10,6 +10,7 @@ a bad query), never anything else.
 from __future__ import annotations
 
 import math
+import random
 import time
 from pathlib import Path
 from typing import Any
@@ -321,3 +322,89 @@ def test_screen_text_long(screener: Screener) -> None:
     assert any("Putin" in m.text for m in mentions)
     with pytest.raises(QueryError, match="over the limit"):
         screener.screen_text("x" * 1_000_001)
+
+
+# -- bulk run: 10,000 inputs --------------------------------------------------------------
+
+BULK_NAMES = 10_000
+_POOLS = [
+    "".join(chr(c) for c in range(0x20, 0x7F)),
+    "".join(chr(c) for c in range(0xC0, 0x250)),
+    "".join(chr(c) for c in range(0x400, 0x500)),
+    "".join(chr(c) for c in range(0x600, 0x700)),
+    "".join(chr(c) for c in range(0x4E00, 0x4F00)),
+    "".join(chr(c) for c in range(0xAC00, 0xAD00)),
+    "".join(chr(c) for c in range(0x300, 0x370)),  # combining marks
+    "".join(chr(c) for c in [*range(0x20), *range(0x7F, 0xA0), 0x200B, 0x202E, 0xFEFF, 0xD800]),
+    "".join(chr(c) for c in range(0x1D400, 0x1D500)),  # mathematical letters
+    " -.,'/&()",
+]
+
+
+def _bulk_name(rng: random.Random) -> str:
+    """A name of listed words and random letters from a few scripts, controls and marks."""
+    parts = []
+    for _ in range(rng.randint(1, 6)):
+        if rng.random() < 0.4:
+            parts.append(rng.choice(WORDS))
+        else:
+            pool = rng.choice(_POOLS)
+            parts.append("".join(rng.choice(pool) for _ in range(rng.randint(1, 12))))
+    name = rng.choice([" ", "", "-", "  "]).join(parts)
+    if rng.random() < 0.01:
+        name *= rng.randint(50, 500)  # long
+    return name
+
+
+def test_bulk_names(screener: Screener) -> None:
+    """10,000 generated names through name analysis (normalisation and latinisation of
+    every part, as a listed name or as a query) and ``Screener.compare`` against another:
+    every one ends in a result (or a QueryError for a query without a usable name), none
+    takes more than a few seconds, and memory does not keep growing."""
+    from tests.hardening.fuzzkit import rss_mb
+
+    rng = random.Random(20240601)
+    schemas = list(Schema)
+    outcomes: dict[str, int] = {}
+    slowest = (0.0, "")
+    rss_start = rss_mb()
+    t0 = time.perf_counter()
+    for i in range(BULK_NAMES):
+        text = _bulk_name(rng)
+        other = _bulk_name(rng) if rng.random() < 0.5 else text.upper()
+        schema = rng.choice(schemas)
+        t = time.perf_counter()
+        check_form(analyze(text, schema, query=rng.random() < 0.5), text)
+        a = {"schema": schema.value, "properties": {"name": [text]}}
+        b = {"schema": schema.value, "properties": {"name": [other]}}
+        try:
+            result = screener.compare(a, b)
+        except QueryError as exc:
+            assert str(exc)
+            outcome = "QueryError"
+        else:
+            assert math.isfinite(result.score) and 0.0 <= result.score <= 1.0
+            outcome = "match" if result.match else "no match"
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        elapsed = time.perf_counter() - t
+        if elapsed > slowest[0]:
+            slowest = (elapsed, f"#{i} ({len(text):,} characters)")
+    grown = rss_mb() - rss_start
+    done = sum(outcomes.values())
+    print(
+        f"names: {done:,} inputs in {time.perf_counter() - t0:.1f} s, outcomes {outcomes}, "
+        f"slowest {slowest[0]:.2f} s ({slowest[1]}), RSS +{grown:.0f} MB"
+    )
+    assert done == BULK_NAMES
+    assert outcomes.get("no match", 0) > 0 and outcomes.get("match", 0) > 0, outcomes
+    assert slowest[0] < 15.0, slowest
+    assert grown < 400, f"RSS grew by {grown:.0f} MB"
+
+
+def test_compare_with_lone_surrogates(screener: Screener) -> None:
+    """Found by the bulk run: a lone surrogate in the second name crashed ``compare`` (the
+    script lookup could not encode it)."""
+    a = {"schema": "Person", "properties": {"name": ["Vladimir Putin"]}}
+    b = {"schema": "Person", "properties": {"name": ["Vladimir \ud800Путин\udfff"]}}
+    assert 0.0 <= screener.compare(a, b).score <= 1.0
+    assert 0.0 <= screener.compare(b, a).score <= 1.0

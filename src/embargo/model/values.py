@@ -77,7 +77,12 @@ def script_of(text: str) -> str | None:
     """The ISO 15924 code of the one non-Latin script a name is written in, if any."""
     if text.isascii():
         return None  # most names: no need to ask for the scripts
-    return _script_of(text)
+    # Lone surrogates (Python's json decodes "\ud800" into a str) have no script, and the
+    # script lookup cannot encode them.
+    return _script_of(_SURROGATES.sub("", text))
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 @lru_cache(maxsize=16384)
