@@ -451,9 +451,9 @@ class CheckpointWatch:
 
 BATCH_ROWS = 3000
 # Kills after rows are done aim at these fractions of the input (each, a random point in a
-# band), whatever the machine's speed: these runs write their checkpoint every 0.2 s.
-BATCH_AIMS = [(0.05, 0.3), (0.35, 0.6), (0.65, 0.9)]
-BATCH_COMMIT_INTERVAL_S = "0.2"
+# band), whatever the machine's speed: these runs write their checkpoint every 0.1 s.
+BATCH_AIMS = [(0.05, 0.25), (0.3, 0.5), (0.55, 0.7)]
+BATCH_COMMIT_INTERVAL_S = "0.1"
 
 
 def _wait_unlocked(output: Path, timeout: float = 60) -> None:
@@ -530,12 +530,14 @@ def test_batch_resumes_to_identical_output(tmp_path: Path) -> None:
 
     # 3. Run after run, at a random row count in each band, and a random moment after it.
     for low, high in BATCH_AIMS:
-        target = int(rng.uniform(low, high) * BATCH_ROWS)
+        start = watch.poll() or 0
+        # Rows this run has to do itself (a band the runs before went past: the next row).
+        target = max(int(rng.uniform(low, high) * BATCH_ROWS), start + 1)
         cmd = Command([*args, "--out", str(out)], env)
         reached = watch.wait(cmd, lambda done, t=target: done is not None and done >= t)
         assert reached, f"the run ended before row {target}: {''.join(cmd.stderr)}"
-        time.sleep(rng.uniform(0, 0.3))
-        kill(cmd, f"row {target}")
+        time.sleep(rng.uniform(0, 0.05))
+        kill(cmd, f"row {target} (from {start})")
 
     rows_before_final = watch.poll()
     final = run([*args, "--out", str(out), "--json"], env)
@@ -548,6 +550,9 @@ def test_batch_resumes_to_identical_output(tmp_path: Path) -> None:
     # The kills landed where they were aimed: two before any row, the others after rows.
     assert kills[0][1] is None and kills[1][1] == 0, kills
     assert all(done is not None and done > 0 for _aim, done in kills[2:]), kills
+    # Each of those runs got further than the one before it, and was killed before the end.
+    after = [done or 0 for _aim, done in kills[1:]]
+    assert after == sorted(set(after)) and after[-1] < BATCH_ROWS, kills
     # Each rerun resumed: the checkpoint never went back (a run starting over rewrites it at
     # row 0 first), and the last run continued from it.
     assert watch.seen == sorted(watch.seen), watch.seen
