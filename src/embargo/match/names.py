@@ -193,7 +193,7 @@ _TYPE_TAGS = {
 }
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=16_384)  # bounded: an index build meets ~100,000 distinct tokens
 def _token_facts(text: str, latin: str) -> tuple[str, str, bool, bool, bool, str, str]:
     """What a token's spelling says, whatever its place in a name: phonetic key, consonant
     skeleton, abjad and dense script, commonness, transliteration and OCR keys. Tokens
