@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import pickle
+import time
 import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -136,6 +137,7 @@ class DaskEngine:
             self._token = f"{uuid.uuid4().hex}-{len(payload)}"
             self._payload = self._client.scatter(payload, broadcast=True, hash=False)
             del payload
+            self._await_copies()
             warmups = [
                 self._client.submit(
                     warm,
@@ -175,6 +177,18 @@ class DaskEngine:
             with contextlib.suppress(Exception):
                 client.close()
         self._close_cluster()
+
+    def _await_copies(self) -> None:
+        """Wait until every worker holds the screener. A broadcast scatter can return with
+        the copies still on their way (seen on a loaded machine); a worker without one would
+        fetch it from a peer inside its first task, and measure that as screening time."""
+        deadline = time.monotonic() + _CONNECT_TIMEOUT_S
+        while time.monotonic() < deadline:
+            holders = next(iter(self._client.who_has(self._payload).values()), ())
+            if len(holders) >= self.workers:
+                return
+            time.sleep(0.05)
+        self._client.replicate([self._payload], n=self.workers)
 
     def _close_cluster(self) -> None:
         if self._cluster is not None:
