@@ -10,13 +10,12 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from embargo.auth.model import Role
+from embargo.cli_support import exit_on_error, pass_root_context
 
 if TYPE_CHECKING:
     from embargo.auth.service import AuthService
@@ -26,33 +25,18 @@ ROLES = click.Choice([r.value for r in Role], case_sensitive=False)
 
 
 def _pass_ctx(f: Any) -> Any:
-    """The ``embargo`` group's context (``--db``), looked up when the command runs so that
-    ``embargo.cli`` can import this module at its top; outside the group, the default one."""
+    """The ``embargo`` group's context, with any Embargo error turned into exit code 2."""
 
-    @click.pass_context
-    def wrapper(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
-        # The root's object, not ``find_object(Context)``: run as ``python -m embargo.cli``
-        # the group's Context is ``__main__.Context``, another class than the importable one.
-        obj = ctx.find_root().obj
-        if not hasattr(obj, "store"):
-            from embargo.cli import Context
+    @pass_root_context
+    @functools.wraps(f)
+    def wrapper(obj: Context, *args: Any, **kwargs: Any) -> Any:
+        with exit_on_error():
+            return f(obj, *args, **kwargs)
 
-            obj = Context(None)
-        with _errors():
-            return ctx.invoke(f, obj, *args, **kwargs)
-
-    return functools.update_wrapper(wrapper, f)
+    return wrapper
 
 
-@contextmanager
-def _errors() -> Iterator[None]:
-    from embargo.errors import EmbargoError
-
-    try:
-        yield
-    except EmbargoError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+_errors = exit_on_error
 
 
 def _service(obj: Context) -> AuthService:

@@ -8,53 +8,24 @@ Registered in ``embargo.cli`` with ``main.add_command(monitor)`` and
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
+from embargo.cli_support import exit_on_error, pass_root_context
 
+if TYPE_CHECKING:
     from embargo.cli import Context
     from embargo.workflow import Workflow
     from embargo.workflow.monitor import MonitorRun
 
 
-def _pass_ctx(f: Any) -> Any:
-    """``embargo.cli.pass_ctx``, with ``embargo.cli`` looked up when the command runs (see the
-    module doc). Outside the ``embargo`` group (tests, other groups) it makes the default
-    context, as ``embargo`` without ``--db`` would."""
-
-    @click.pass_context
-    def wrapper(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
-        from embargo.cli import Context
-
-        # The root's object, not ``find_object(Context)``: run as ``python -m embargo.cli``,
-        # the group's context is an instance of ``__main__.Context``, another class.
-        obj = ctx.find_root().obj
-        if obj is None or not hasattr(obj, "settings"):
-            obj = Context(None)
-        return ctx.invoke(f, obj, *args, **kwargs)
-
-    return functools.update_wrapper(wrapper, f)
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Exit code 2 with the message for any Embargo error (also outside ``embargo.cli``)."""
-    from embargo.errors import EmbargoError
-
-    try:
-        yield
-    except EmbargoError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+_pass_ctx = pass_root_context
+_errors = exit_on_error
 
 
 def _workflow(obj: Context) -> Workflow:
