@@ -452,7 +452,7 @@ class CheckpointWatch:
         raise TimeoutError(f"checkpoint {self.checkpoint}: no progress in {timeout} s")
 
 
-BATCH_ROWS = 3000
+BATCH_ROWS = 6000
 # Kills after rows are done aim at these fractions of the input (each, a random point in a
 # band), whatever the machine's speed: these runs write their checkpoint every 0.1 s.
 BATCH_AIMS = [(0.05, 0.25), (0.3, 0.5), (0.55, 0.7)]
