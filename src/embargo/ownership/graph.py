@@ -105,6 +105,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -697,7 +698,7 @@ def effective_ownership(
 # ---- explanations ---------------------------------------------------------------------------
 
 
-class _Names:
+class _Names(ABC):
     """What every rule's explainer has: display names, and the explanation of one result."""
 
     names: dict[str, str]
@@ -711,8 +712,8 @@ class _Names:
         listing = self.listed_as.get(party)
         return f"{self.label(party)} (listed{': ' + listing if listing else ''})"
 
-    def explain(self, agg: Aggregate) -> _Explained:
-        raise NotImplementedError
+    @abstractmethod
+    def explain(self, agg: Aggregate) -> _Explained: ...
 
 
 class _Explainer(_Names):

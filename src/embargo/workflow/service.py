@@ -1801,22 +1801,21 @@ class Workflow:
             .returning(whitelist.c.id)
         ).all()
         key = entity_key(msgspec.convert(row.entity_snapshot, Entity))
-        inserted = conn.execute(
-            whitelist.insert().values(
-                customer_id=row.customer_id,
-                entity_id=row.entity_id,
-                customer_version=row.customer_version,
-                customer_hash=row.customer_hash,
-                entity_hash=row.entity_hash,
-                entity_key=key,
-                list_version_id=row.list_version_id,
-                alert_id=row.id,
-                decision_id=decision_id,
-                created_by=actor,
-                created_at=now,
-                active=True,
-            )
-        ).inserted_primary_key
+        values: dict[str, Any] = {
+            "customer_id": row.customer_id,
+            "entity_id": row.entity_id,
+            "customer_version": row.customer_version,
+            "customer_hash": row.customer_hash,
+            "entity_hash": row.entity_hash,
+            "entity_key": key,
+            "list_version_id": row.list_version_id,
+            "alert_id": row.id,
+            "decision_id": decision_id,
+            "created_by": actor,
+            "created_at": now,
+            "active": True,
+        }
+        inserted = conn.execute(whitelist.insert().values(**values)).inserted_primary_key
         assert inserted is not None
         entry_id = int(inserted[0])
         records.append(
@@ -1840,22 +1839,11 @@ class Workflow:
         )
         return WhitelistEntry(
             id=entry_id,
-            customer_id=row.customer_id,
             customer_ref=row.ref,
-            entity_id=row.entity_id,
-            customer_version=row.customer_version,
-            customer_hash=row.customer_hash,
-            entity_hash=row.entity_hash,
-            entity_key=key,
-            list_version_id=row.list_version_id,
-            alert_id=row.id,
-            decision_id=decision_id,
-            created_by=actor,
-            created_at=now,
-            active=True,
             ended_at=None,
             ended_by=None,
             ended_reason=None,
+            **values,
         )
 
     # -- whitelist ---------------------------------------------------------------------------
