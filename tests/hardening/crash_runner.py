@@ -14,6 +14,10 @@ only print; the command runs as ``embargo`` does. ``embargo monitor`` is registe
 One setting for the batch kills: ``EMBARGO_CRASH_COMMIT_INTERVAL_S`` sets how often ``embargo
 batch`` writes its checkpoint (normally about once a second), so that on a fast machine too a
 kill can be aimed at a row count: the checkpoint and resume code are the same.
+
+And one for a kill that must not be outrun: ``EMBARGO_CRASH_HOLD_AT=<phase>`` makes the
+process wait (until it is killed) right after announcing that phase, so a test can act while
+a run is certainly alive in it, however fast the machine.
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ from typing import Any
 def announce(name: str) -> None:
     sys.stderr.write(f"PHASE {name} {time.monotonic():.6f}\n")
     sys.stderr.flush()
+    if os.environ.get("EMBARGO_CRASH_HOLD_AT") == name:
+        while True:  # held for the test's kill
+            time.sleep(60)
 
 
 def _around(owner: Any, attr: str, before: str, after: str | None = None) -> None:

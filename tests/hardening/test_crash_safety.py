@@ -782,7 +782,8 @@ def test_monitor_rerun_right_after_a_kill(monitor_db: Path, tmp_path: Path) -> N
     """A killed run does not block the next one: its row, left "running", is closed as
     "aborted" (audited) because its process is gone; a live run still blocks."""
     url, env, events = _fresh(monitor_db, tmp_path, "immediate")
-    live = Command(_monitor(env, events), env)
+    # Held in "reverse" until killed: a fast machine cannot finish it before the kill.
+    live = Command(_monitor(env, events), {**env, "EMBARGO_CRASH_HOLD_AT": "reverse"})
     assert live.wait_phase("reverse"), "".join(live.stderr)
     busy = run(_monitor(env, events), env)  # while the first is alive: refused
     assert busy.returncode == 2 and "running since" in busy.stderr, busy.stderr
