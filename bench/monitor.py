@@ -44,6 +44,7 @@ from __future__ import annotations
 import argparse
 import gc
 import hashlib
+import json
 import multiprocessing
 import os
 import random
@@ -99,15 +100,22 @@ def _workflow(url: str, data_dir: Path) -> Any:
     return wf
 
 
-def code_digest() -> str:
+# The monitoring run's own module: a prepared book (``--prepared``) stays valid across its edits.
+MONITOR_MODULE = "workflow/monitor.py"
+
+
+def code_digest(*, exclude: tuple[str, ...] = ()) -> str:
     """A digest of Embargo's source: the runs compared must all run the same code (other
-    developers edit the tree while benchmarks run)."""
+    developers edit the tree while benchmarks run). ``exclude``: paths (relative to the
+    package) left out."""
 
     import embargo
 
+    root = Path(embargo.__file__).parent
     digest = hashlib.sha256()
-    for path in sorted(Path(embargo.__file__).parent.rglob("*.py")):
-        digest.update(path.read_bytes())
+    for path in sorted(root.rglob("*.py")):
+        if path.relative_to(root).as_posix() not in exclude:
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -535,8 +543,6 @@ def decide_some(wf: Any, seed: int, fp: int, tm: int) -> dict[str, list[str]]:
 
 
 def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    from embargo.update import load_path
-
     res: dict[str, Any] = {
         "benchmark": "monitor",
         "customers": args.customers,
@@ -547,7 +553,66 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     res["database"] = "PostgreSQL (--db)" if args.db else "temp SQLite"
     data_dir = work / "data"
     peaks = PeakTracker()
+    if args.prepared is not None and (args.prepared / PREPARED_JSON).exists():
+        full = reuse_prepared(args, res, work)
+    else:
+        full = prepare(args, res, url, data_dir, peaks)
+        if args.prepared is not None:
+            save_prepared(args, res, full, work)
+    if args.prepare_only:
+        return res
+    return measure(args, res, full, url, data_dir, peaks)
 
+
+PREPARED_JSON = "prepared.json"
+
+
+def reuse_prepared(args: argparse.Namespace, res: dict[str, Any], work: Path) -> dict[str, Any]:
+    """Steps 1-4 and the full re-screen's matcher pass, as a ``--prepared`` directory holds
+    them: valid only for the same book and the same code outside the monitoring module."""
+    saved = json.loads((args.prepared / PREPARED_JSON).read_text())
+    digest = code_digest(exclude=(MONITOR_MODULE,))
+    if saved["prepared_code"] != digest:
+        raise SystemExit(
+            f"bench: {args.prepared} was prepared by other code ({saved['prepared_code']}, "
+            f"now {digest}); prepare it again (remove the directory)"
+        )
+    if (saved["customers"], saved["seed"]) != (args.customers, args.seed):
+        raise SystemExit(f"bench: {args.prepared} holds another book; give --customers/--seed")
+    log(f"1-4. reusing the book prepared in {args.prepared} ({saved['prepared_at']}) ...")
+    shutil.copyfile(args.prepared / "embargo.db", work / "embargo.db")
+    for step in ("lists", "book", "import", "initial", "version2", "prepared_at"):
+        res[step] = saved[step]
+    res["prepared"] = {"from": str(args.prepared), "at": saved["prepared_at"]}
+    return dict(saved["full_matcher"])
+
+
+def save_prepared(
+    args: argparse.Namespace, res: dict[str, Any], full: dict[str, Any], work: Path
+) -> None:
+    if args.db:
+        raise SystemExit("bench: --prepared keeps a SQLite file; it cannot be used with --db")
+    args.prepared.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(work / "embargo.db", args.prepared / "embargo.db")
+    saved = {
+        **{k: res[k] for k in ("customers", "seed", "lists", "book", "import", "initial")},
+        "version2": res["version2"],
+        "prepared_at": res["prepared_at"],
+        "prepared_code": code_digest(exclude=(MONITOR_MODULE,)),
+        "full_matcher": full,
+    }
+    write_json(args.prepared / PREPARED_JSON, saved)
+    log(f"   prepared book kept in {args.prepared}")
+
+
+def prepare(
+    args: argparse.Namespace, res: dict[str, Any], url: str, data_dir: Path, peaks: PeakTracker
+) -> dict[str, Any]:
+    """Steps 1-4, then the full re-screen's matcher pass over version 2 (it only reads: it
+    does not depend on the monitoring run, which is measured on the state before it)."""
+    from embargo.update import load_path
+
+    work = data_dir.parent
     log("1. loading the lists ...")
     wf = _workflow(url, data_dir)
     if wf.store.active_versions():
@@ -616,8 +681,25 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         **t.done(),
     }
     log(f"   {res['version2']['edits']}")
-    wf.close()
+    res["prepared_at"] = datetime.now(UTC).isoformat(timespec="seconds")
 
+    log("6a. full re-screen against version 2: the matcher pass ...")
+    full = matcher_pass(wf, url, args.jobs)
+    full["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    wf.close()
+    return full
+
+
+def measure(
+    args: argparse.Namespace,
+    res: dict[str, Any],
+    full: dict[str, Any],
+    url: str,
+    data_dir: Path,
+    peaks: PeakTracker,
+) -> dict[str, Any]:
+    """Steps 5-7 on the prepared store: the monitoring run, the full re-screen's alerts
+    recorded after it and compared both ways, and ``screen_customers`` on a sample."""
     log("5. monitoring run (fresh process) ...")
     mon = run_worker(
         "bench.monitor",
@@ -626,9 +708,8 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     res["monitor"] = mon
     log(f"   {mon['run']} — {mon['summary']['alerts']} alerts, {mon['summary']['notices']} notices")
 
-    log("6. full re-screen against version 2 ...")
+    log("6b. full re-screen against version 2: its alerts recorded after the run ...")
     wf = _workflow(url, data_dir)
-    full = matcher_pass(wf, url, args.jobs)
     t = Timer()
     rescreen = record_hits(wf, full["hits"], "bench-full")
     record_t = t.done()
@@ -836,6 +917,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, help="work dir to keep (default: a temp dir, removed)")
     ap.add_argument("--cache", type=Path, help="where to keep the generated customer file")
     ap.add_argument("--out", type=Path, default=RESULTS / "monitor.json")
+    ap.add_argument(
+        "--prepared",
+        type=Path,
+        help="keep the prepared book (steps 1-4 and the full matcher pass) in this directory, "
+        "or reuse it if it is there: to measure the monitoring run again without hours of setup",
+    )
+    ap.add_argument("--prepare-only", action="store_true", help="stop after preparing the book")
     ap.add_argument("worker", nargs="?", choices=("monitor",), help=argparse.SUPPRESS)
     ap.add_argument("--worker", dest="is_worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
@@ -843,6 +931,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--code", help=argparse.SUPPRESS)
     ap.add_argument("--remove-work", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.prepare_only and args.prepared is None:
+        ap.error("--prepare-only needs --prepared DIR")
     if not args.is_worker and not os.environ.get("EMBARGO_BENCH_SNAPSHOT"):
         return snapshot_and_rerun(args, list(sys.argv[1:] if argv is None else argv))
     if args.is_worker:
@@ -859,6 +949,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.remove_work:
             shutil.rmtree(work, ignore_errors=True)
     res["machine"] = {**info, "load_average_after": [round(x, 2) for x in os.getloadavg()]}
+    if args.prepare_only:
+        log(f"prepared in {args.prepared}; measure with the same flags without --prepare-only")
+        return 0
     res["analysis"] = analyse(res)
     write_json(args.out, res)
     print(report_markdown(res))

@@ -112,14 +112,29 @@ class Screener:
         return signature_of((v.source, v.id, v.content_hash) for v in store.active_versions())
 
     @classmethod
-    def _load_index(cls, store: Store, settings: Settings, use_cache: bool) -> MatchIndex:
+    def _load_index(
+        cls,
+        store: Store,
+        settings: Settings,
+        use_cache: bool,
+        previous: MatchIndex | None = None,
+    ) -> MatchIndex:
+        """The index of the store's active list versions: the saved one if it is theirs,
+        else built (reusing the name analyses of ``previous``, or of the saved index) and
+        saved."""
         signature = cls._signature(store)
         path = settings.data_dir / "index" / f"{_safe(store.url)}.pickle"
         if use_cache:
-            cached = MatchIndex.load(path, signature)
-            if cached is not None:
-                return cached
-        index = MatchIndex.build(store.iter_active_entities(), signature=signature)
+            saved = MatchIndex.load(path, signature)
+            if saved is not None:
+                return saved
+            if previous is None:  # the saved index of earlier versions, for its analyses
+                previous = MatchIndex.load(path, None)
+        # After a list update, the names the earlier index analysed are not analysed again.
+        index = MatchIndex.build(
+            store.iter_active_entities(), signature=signature, previous=previous
+        )
+        del previous
         if use_cache:
             try:
                 index.save(path)
@@ -133,7 +148,7 @@ class Screener:
             return False
         if self._signature(self.store) == self.index.signature:
             return False
-        self.index = self._load_index(self.store, self.settings, True)
+        self.index = self._load_index(self.store, self.settings, True, previous=self.index)
         return True
 
     # -- screening -----------------------------------------------------------------------

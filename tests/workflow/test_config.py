@@ -12,7 +12,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("FOUR_EYES", "FOUR_EYES_SOURCES", "FOUR_EYES_MEASURES", "ALERT_THRESHOLD"):
         monkeypatch.delenv(f"EMBARGO_{name}", raising=False)
     config = WorkflowConfig.from_env()
-    assert config.four_eyes and config.threshold is None and config.limit == 10
+    assert config.four_eyes and config.threshold is None and config.limit == 30
     assert config.needs_second_review("true_match", "us_ofac_sdn", ["blocking"])
     assert not config.needs_second_review("false_positive", "us_ofac_sdn", ["blocking"])
     assert not config.needs_second_review("escalate", "us_ofac_sdn", ["blocking"])

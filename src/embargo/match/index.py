@@ -31,7 +31,7 @@ from embargo.match.normalize import loose_skeleton
 from embargo.match.stats import TokenStats, default_stats
 from embargo.model import Entity, Schema, entity_from_json, entity_to_json
 
-INDEX_FORMAT = 8
+INDEX_FORMAT = 9
 
 
 def _code_version() -> str:
@@ -176,6 +176,9 @@ class MatchIndex:
         self.entities = entities if isinstance(entities, LazyEntities) else LazyEntities(entities)
         self.forms = forms
         self.signature = signature
+        # Every (name text, schema) analysed for this index, and its form (None: nothing to
+        # match on): the next build, after a list update, analyses only the names it lacks.
+        self.analysed: dict[tuple[str, Schema], NameForm | None] = {}
         self.by_id = {eid: i for i, eid in enumerate(self.entities.ids)}
         self.name_owner: list[int] = []
         self.name_forms: list[NameForm] = []
@@ -226,12 +229,15 @@ class MatchIndex:
         *,
         stats: TokenStats | None = None,
         signature: str = "",
+        previous: MatchIndex | None = None,
     ) -> MatchIndex:
-        """Analyse and key every name of ``entities``."""
+        """Analyse and key every name of ``entities``. ``previous``: an index built by the
+        same code (from earlier list versions, say), whose name analyses are reused: a list
+        update then costs the analysis of its new names only."""
         # Hundreds of thousands of small objects are created and kept: the cyclic garbage
         # collector would repeatedly walk them all for nothing (seconds per build).
         with _no_gc():
-            return cls._build(entities, stats=stats, signature=signature)
+            return cls._build(entities, stats=stats, signature=signature, previous=previous)
 
     @classmethod
     def _build(
@@ -240,13 +246,17 @@ class MatchIndex:
         *,
         stats: TokenStats | None = None,
         signature: str = "",
+        previous: MatchIndex | None = None,
     ) -> MatchIndex:
+        # Analyses depend on the token statistics: reused only under the default ones.
+        reuse = previous is not None and stats is None
         stats = stats or default_stats()
         # Entities are kept as JSON as they stream by, never all decoded at once.
         kept = LazyEntities()
         forms: list[list[NameForm]] = []
         # One analysis per distinct (name, schema): publishers list the same names, and
         # shared NameForm parts let a query compare each distinct name only once.
+        earlier = previous.analysed if reuse and previous is not None else {}
         cache: dict[tuple[str, Schema], NameForm | None] = {}
         shared: dict[frozenset[str], frozenset[str]] = {}
         for entity in entities:
@@ -259,7 +269,11 @@ class MatchIndex:
                     seen.add(text)
                     key = (text, entity.schema)
                     if key not in cache:
-                        cache[key] = analyze(text, entity.schema, stats=stats)
+                        cache[key] = (
+                            earlier[key]
+                            if key in earlier
+                            else analyze(text, entity.schema, stats=stats)
+                        )
                     form = cache[key]
                     if form is None:
                         continue
@@ -277,7 +291,9 @@ class MatchIndex:
             if entity_forms:
                 kept.append(entity)
                 forms.append(entity_forms)
-        return cls(kept, forms, signature)
+        index = cls(kept, forms, signature)
+        index.analysed = cache
+        return index
 
     def candidates(
         self,
@@ -355,20 +371,26 @@ class MatchIndex:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         with tmp.open("wb") as fh, _no_gc():
-            pickle.dump((CODE_VERSION, self.signature, self), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            # The header first and apart: a loader reads it without unpickling the index.
+            pickle.dump((CODE_VERSION, self.signature), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(self, fh, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)
 
     @classmethod
-    def load(cls, path: Path, signature: str) -> MatchIndex | None:
-        """The index saved at ``path`` if it was built from the same list versions."""
+    def load(cls, path: Path, signature: str | None) -> MatchIndex | None:
+        """The index saved at ``path`` if it was built by this code from the same list
+        versions (``signature``; None: from whichever versions)."""
         try:
             with path.open("rb") as fh, _no_gc():
-                fmt, saved_signature, index = pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError):
+                fmt, saved_signature = pickle.load(fh)
+                if fmt != CODE_VERSION:
+                    return None
+                if signature is not None and saved_signature != signature:
+                    return None
+                index = pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
             return None
-        if fmt != CODE_VERSION or saved_signature != signature or not isinstance(index, cls):
-            return None
-        return index
+        return index if isinstance(index, cls) else None
 
 
 def _accumulate(

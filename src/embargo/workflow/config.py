@@ -62,6 +62,13 @@ def _measures(values: Iterable[str], where: str) -> frozenset[str]:
     return frozenset(out)
 
 
+# Matches kept per customer screening: as many as the screener's candidate places (30), so
+# that every listed entity a screening finds at or above the threshold raises its alert.
+# Fewer would drop the weakest silently, and a delisting could then promote one of them
+# between two screenings of an unchanged customer.
+DEFAULT_ALERT_LIMIT = 30
+
+
 @dataclass(frozen=True)
 class WorkflowConfig:
     """How screenings raise alerts and which decisions need a second reviewer."""
@@ -70,7 +77,7 @@ class WorkflowConfig:
     four_eyes_sources: frozenset[str] = field(default_factory=frozenset)
     four_eyes_measures: frozenset[str] = field(default_factory=frozenset)
     threshold: float | None = None  # None: the matching algorithm's documented threshold
-    limit: int = 10
+    limit: int = DEFAULT_ALERT_LIMIT
 
     def __post_init__(self) -> None:
         if self.threshold is not None and not 0.0 <= self.threshold <= 1.0:
@@ -95,7 +102,7 @@ class WorkflowConfig:
                     f"got {threshold_raw!r}"
                 ) from None
         limit_raw = (os.environ.get("EMBARGO_ALERT_LIMIT") or "").strip()
-        limit = 10
+        limit = DEFAULT_ALERT_LIMIT
         if limit_raw:
             try:
                 limit = int(limit_raw)
