@@ -104,6 +104,13 @@ def _workflow(url: str, data_dir: Path) -> Any:
 MONITOR_MODULE = "workflow/monitor.py"
 
 
+def index_path(url: str, data_dir: Path) -> Path:
+    """Where Embargo saves the match index of the store at ``url``."""
+    from embargo.screening import _safe
+
+    return data_dir / "index" / f"{_safe(url)}.pickle"
+
+
 def code_digest(*, exclude: tuple[str, ...] = ()) -> str:
     """A digest of Embargo's source: the runs compared must all run the same code (other
     developers edit the tree while benchmarks run). ``exclude``: paths (relative to the
@@ -581,6 +588,10 @@ def reuse_prepared(args: argparse.Namespace, res: dict[str, Any], work: Path) ->
         raise SystemExit(f"bench: {args.prepared} holds another book; give --customers/--seed")
     log(f"1-4. reusing the book prepared in {args.prepared} ({saved['prepared_at']}) ...")
     shutil.copyfile(args.prepared / "embargo.db", work / "embargo.db")
+    url = f"sqlite:///{work / 'embargo.db'}"
+    index = index_path(url, work / "data")
+    index.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(args.prepared / "index-v1.pickle", index)
     for step in ("lists", "book", "import", "initial", "version2", "prepared_at"):
         res[step] = saved[step]
     res["prepared"] = {"from": str(args.prepared), "at": saved["prepared_at"]}
@@ -594,6 +605,7 @@ def save_prepared(
         raise SystemExit("bench: --prepared keeps a SQLite file; it cannot be used with --db")
     args.prepared.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(work / "embargo.db", args.prepared / "embargo.db")
+    shutil.copyfile(work / "index-v1.pickle", args.prepared / "index-v1.pickle")
     saved = {
         **{k: res[k] for k in ("customers", "seed", "lists", "book", "import", "initial")},
         "version2": res["version2"],
@@ -661,6 +673,10 @@ def prepare(
     from embargo.workflow.monitor import run_monitor
 
     baseline = run_monitor(wf, actor=ACTOR, update=False)
+    # The saved index of version 1, as the screenings left it: the monitoring run finds it
+    # there (and reuses its name analyses), not one of version 2 built by the bench.
+    index_v1 = work / "index-v1.pickle"
+    shutil.copyfile(index_path(url, data_dir), index_v1)
     res["initial"] = {
         "index": initial["index"],
         "screen": initial["screen"],
@@ -687,6 +703,7 @@ def prepare(
     full = matcher_pass(wf, url, args.jobs)
     full["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     wf.close()
+    shutil.copyfile(index_v1, index_path(url, data_dir))
     return full
 
 
