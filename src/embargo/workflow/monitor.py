@@ -15,9 +15,11 @@ One run (``run_monitor``, ``embargo monitor``):
    their names' candidate keys are looked up in the customer key table (keys shared by very
    many customers are skipped when a name has rarer ones, as the list index does), and only
    the customers found are screened, with the normal matcher, against an index of just the
-   changed entities. The results go through ``Workflow.record_screenings``: the same
-   whitelist ("what changed" re-alerts), duplicate and confirmed-match rules as a full
-   screening, so the alerts are the ones a full re-screen would raise;
+   changed entities. The customers matched there are then screened as a full screening
+   does, against the whole lists' index (``confirm_forward``), keeping their matches on
+   changed entities; these go through ``Workflow.record_screenings``: the same whitelist
+   ("what changed" re-alerts), duplicate and confirmed-match rules as a full screening, so
+   the alerts are the ones a full re-screen would raise;
 6. for removed entities: a confirmed true match that is delisted produces a *notice*, and so
    does an alert still under review whose listed entity was removed;
 7. records the run (``monitor_runs``) and audits it (``monitor.run``, ``monitor.notice``),
@@ -32,9 +34,10 @@ customer name, or with the entity's exact birth date or an identifier as well): 
 word of a longer name cannot reach the threshold. Differences that remain, and that the
 benchmark (``bench/monitor.py``) and the tests count:
 
-- *more*: a full screening keeps only the best candidates of the whole lists (30, and those
-  within a fraction of the best), so a real match can be cut there that monitoring, with no
-  competition for places, finds;
+- *more*: none. A full screening keeps only the best candidates of the whole lists (30,
+  and those within a fraction of the best); the reverse step, with no competition for
+  places, can score a pair above the threshold that a full screening would cut. The
+  forward confirmation drops such pairs, as a full re-screen would;
 - *fewer*: a match that rests on one shared word while the other word matches only
   loosely — a spelling with no candidate key in common ("Katherina Barrios" ~ "Katherine
   Harris"), an initial ("Safura" ~ "S."), or a word so common in the book that its keys are
@@ -452,12 +455,12 @@ def run_monitor(
             run.candidates = found.scored
             run.reverse = found.stats
             if found:
+                t_confirm = time.perf_counter()
+                confirmed = confirm_forward(wf, found.results, {e.id for e in changes.entities})
+                run.timings["confirm_s"] = round(time.perf_counter() - t_confirm, 3)
+                run.reverse.update(confirmed.stats)
                 recorded = wf.record_screenings(
-                    found.results,
-                    actor=actor,
-                    trigger="monitor",
-                    scope=scope,
-                    screener=found.screener,
+                    confirmed.results, actor=actor, trigger="monitor", scope=scope
                 )
                 run.screened = recorded.screened
                 alert_ids += recorded.alerts
@@ -1074,6 +1077,46 @@ def reverse_screen(
     stats["scored"] = scored
     stats["workers"] = procs
     return ReverseResult(results, screener, scored, stats)
+
+
+@dataclass
+class Confirmed:
+    results: list[tuple[str, list[Match]]]  # (customer ref, matches on changed entities)
+    stats: dict[str, int]
+
+
+def confirm_forward(
+    wf: Workflow, found: Sequence[tuple[str, Sequence[Match]]], changed: set[str]
+) -> Confirmed:
+    """The customers the reverse step matched, screened again as a full screening does —
+    against the whole lists' index, best candidates first, limited as configured — keeping
+    the matches on changed entities: the alerts a full re-screen raises for them. A pair
+    the reverse step scored above the threshold but that a full screening would not
+    retrieve (its candidate places taken by better names) is dropped; a match on another
+    changed entity that the reverse step did not pair is added.
+
+    The whole index is the new list versions' own, which a screening needs next anyway: it
+    is built once (reusing the saved index's name analyses) and saved.
+    """
+    screener, _lists = wf._ready_screener()
+    threshold, limit = wf.threshold, wf.config.limit
+    wanted = {ref: {m.entity_id for m in matches} for ref, matches in found}
+    results: list[tuple[str, list[Match]]] = []
+    stats = {"confirmed": 0, "dropped": 0, "added": 0}
+    for customer in wf.iter_customers(list(wanted)):
+        try:
+            matches = screener.screen(customer.data, limit=limit, threshold=threshold)
+        except EmbargoError:  # cannot happen for a customer the reverse step matched
+            matches = []
+        kept = [m for m in matches if m.score >= threshold and m.entity_id in changed]
+        got = {m.entity_id for m in kept}
+        before = wanted[customer.ref]
+        stats["confirmed"] += len(got & before)
+        stats["dropped"] += len(before - got)
+        stats["added"] += len(got - before)
+        if kept:
+            results.append((customer.ref, kept))
+    return Confirmed(results, stats)
 
 
 PARALLEL_MIN = 4000  # fewer candidates than this are scored in the calling process
