@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from embargo.match.compare import (
+    CONSONANTS,
     FUZZY,
     INITIAL,
     JOINED,
@@ -44,6 +45,11 @@ MATCHING = [
     ("Ismail Demir", "Ismail DEMIR", Schema.PERSON),
     ("Presidency of Defence Industries", "PRESIDENCY OF DEFENSE INDUSTRIES", Schema.ORGANIZATION),
     ("Ted Doe", "Theodore Doe", Schema.PERSON),  # nickname
+    ("브라디밀 푸틴", "Vladimir PUTIN", Schema.PERSON),  # Hangul, by consonant classes
+    ("세르게이 라브로프", "Sergey LAVROV", Schema.PERSON),
+    ("Βλαντιμίρ Πούτιν", "Vladimir PUTIN", Schema.PERSON),  # Greek
+    ("Τζαλαλουδδίν Χακκανί", "Jalaluddin HAQQANI", Schema.PERSON),
+    ("אנדריי פבלוביטש", "Andrey PAVLOVICH", Schema.PERSON),  # Hebrew
 ]
 
 NOT_MATCHING = [
@@ -54,6 +60,9 @@ NOT_MATCHING = [
     ("Trading LLC", "Zarubezhneft Trading LLC", Schema.COMPANY),
     ("习近朋", "习近平", Schema.PERSON),  # one different Han character is another name
     ("Angelo Cruz", "Angela Merkel", Schema.PERSON),
+    ("브라디밀 푸틴", "Vladimir Olegovich POTANIN", Schema.PERSON),  # Hangul: vowels count
+    ("세르게이 라브로프", "Sergey LAVRENTIEV", Schema.PERSON),
+    ("Βλαντιμίρ Πούτιν", "Vladimir POTANIN", Schema.PERSON),
 ]
 
 
@@ -77,6 +86,8 @@ def test_non_matching_pairs(a: str, b: str, schema: Schema) -> None:
         ("Acme OAO", "Acme JSC", Schema.COMPANY, LEGAL_FORM),
         ("Ted Doe", "Theodore Doe", Schema.PERSON, NICKNAME),
         ("Abdul Rahman Yasin", "Abdulrahman YASIN", Schema.PERSON, JOINED),
+        ("브라디밀 푸틴", "Vladimir PUTIN", Schema.PERSON, CONSONANTS),
+        ("Τζαλαλουδδίν Χακκανί", "Jalaluddin HAQQANI", Schema.PERSON, CONSONANTS),
     ],
 )
 def test_explains_how_parts_matched(a: str, b: str, schema: Schema, how: str) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import embargo.match.index as index_module
-from embargo.match.index import MatchIndex
+from embargo.match.index import MatchIndex, name_keys
 from embargo.model import Schema
 from tests.builders import entity
 
@@ -100,3 +100,17 @@ def test_a_damaged_saved_index_is_ignored(tmp_path: Path, content: bytes) -> Non
     path = tmp_path / "index.pickle"
     path.write_bytes(content)
     assert MatchIndex.load(path, None) is None
+
+
+def test_hangul_and_latin_meet_through_cross_script_keys_only() -> None:
+    from embargo.match.names import analyze
+
+    index = MatchIndex.build([*AFTER, entity("Sergey LAVROV", id="5", source="us_ofac_sdn")])
+    latin = analyze("Sergey Lavrov", Schema.PERSON, query=True)
+    hangul = analyze("세르게이 라브로프", Schema.PERSON, query=True)
+    assert latin is not None and hangul is not None
+    # A Latin query asks for Hangul-listed names only, a Hangul query for Latin ones.
+    assert all(not k.startswith("kL") for k in name_keys(latin, query=True))
+    assert any(k.startswith("kL") for k in name_keys(hangul, query=True))
+    found = [index.entities.ids[c.entity] for c in index.candidates([hangul], limit=5)]
+    assert found[:1] == ["us_ofac_sdn-5"]

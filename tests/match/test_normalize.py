@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from embargo.match.normalize import clean_evasion, latinize, loose_skeleton, skeleton
+from embargo.match.normalize import (
+    clean_evasion,
+    greek_skeleton,
+    hangul_skeleton,
+    korean_skeleton,
+    latinize,
+    loose_skeleton,
+    skeleton,
+)
 
 
 @pytest.mark.parametrize(
@@ -52,3 +60,63 @@ def test_skeletons() -> None:
     assert skeleton("muhammad") == skeleton("mohammed") == "mhmd"
     assert loose_skeleton("mhmd") == loose_skeleton("muhammad")
     assert loose_skeleton("zarari") == loose_skeleton("sarari")
+
+
+@pytest.mark.parametrize(
+    ("latin", "unvowelled"),
+    [
+        ("pavlovich", "פבלוביטש"),  # p and b side by side stay two letters
+        ("mikhailovich", "מיחילוביטש"),  # Hebrew writes kh as ח, as it writes h
+        ("haqqani", "הקני"),  # a doubled letter is written once
+        ("muhammad", "محمد"),
+    ],
+)
+def test_loose_skeleton_meets_unvowelled_spellings(latin: str, unvowelled: str) -> None:
+    assert loose_skeleton(latin) == loose_skeleton(latinize(unvowelled))
+
+
+def test_loose_skeleton_keeps_mohammed_and_ahmed_apart() -> None:
+    assert loose_skeleton("mohammed") != loose_skeleton("ahmed")
+
+
+@pytest.mark.parametrize(
+    ("hangul", "latin"),
+    [
+        ("브라디밀", "vladimir"),  # ㅂ for v, ㄹ for l and r, ㅡ of a cluster not counted
+        ("푸틴", "putin"),
+        ("뭇흐니코바", "mushnikova"),  # sh as ㅅ흐, h dropped
+        ("사잍셉", "zaitsev"),  # z as ㅅ, final ㅂ for v
+        ("세르게이", "sergey"),
+        ("라브로프", "lavrov"),  # f and v, p and b: one class each
+        ("복다놉", "bogdanov"),
+    ],
+)
+def test_hangul_and_latin_skeletons_meet(hangul: str, latin: str) -> None:
+    assert hangul_skeleton(hangul) == korean_skeleton(latin)
+
+
+@pytest.mark.parametrize(
+    ("hangul", "latin"),
+    [
+        ("푸틴", "potanin"),  # the vowels count: Putin is not Potanin
+        ("라브로프", "lavrentiev"),
+    ],
+)
+def test_hangul_and_latin_skeletons_differ(hangul: str, latin: str) -> None:
+    assert hangul_skeleton(hangul) != korean_skeleton(latin)
+
+
+@pytest.mark.parametrize(
+    ("greek", "latin"),
+    [
+        ("Χακκανί", "haqqani"),  # χ for h, a doubled letter once
+        ("Τζαλαλουδδίν", "jalaluddin"),  # τζ for j, ου for u
+        ("Αμπουσαχμάνοβ", "abushakhmanov"),  # μπ for b, σ for sh, χ for kh
+        ("Ματιουσένκο", "matyushenko"),
+        ("Ματιουσεγκο", "matyushenko"),  # γκ inside a word: ng
+        ("Γκρεφ", "gref"),  # γκ starting a word: g
+        ("Βλαντιμίρ", "vladimir"),  # ντ for d
+    ],
+)
+def test_greek_skeleton_reads_greek_spellings_back(greek: str, latin: str) -> None:
+    assert greek_skeleton(greek) == loose_skeleton(latin)

@@ -29,7 +29,12 @@ from embargo.match.names import (
     NameForm,
     Part,
 )
-from embargo.match.normalize import loose_skeleton
+from embargo.match.normalize import (
+    greek_skeleton,
+    hangul_skeleton,
+    korean_skeleton,
+    loose_skeleton,
+)
 
 # How a query part matched a candidate part (shown in explanations).
 EXACT = "exact"
@@ -44,7 +49,7 @@ FUZZY = "fuzzy"
 JOINED = "joined"  # one side writes as one word what the other writes as two
 REVERSED = "reversed"
 OCR = "ocr"
-CONSONANTS = "consonants"  # an unvowelled (Arabic, Hebrew) spelling against a Latin one
+CONSONANTS = "consonants"  # Arabic, Hebrew (unvowelled) or Hangul against Latin, by consonants
 
 _SYMBOL_SCORES = {
     "NAME": (0.90, NAME_EQUIVALENT),
@@ -281,10 +286,12 @@ def _similarity(a: Part, b: Part, *, symbols: bool) -> tuple[float, str]:
         score = (PHONETIC_SCORE if shortest > 5 else 0.7) if close else 0.6
         if score > best:
             best, how = score, PHONETIC
-    if (a.abjad or b.abjad) and a.abjad != b.abjad and best < 0.8:
-        # Arabic and Hebrew script write few vowels: compare consonant skeletons loosely.
-        sa, sb = loose_skeleton(la), loose_skeleton(lb)
-        latin_side = lb if a.abjad else la
+    if (a.abjad != b.abjad or a.greek != b.greek) and best < 0.8:
+        # Arabic and Hebrew script write few vowels, Greek writes foreign sounds with
+        # letters of its own: compare consonant skeletons loosely.
+        sa = greek_skeleton(a.text) if a.greek else loose_skeleton(la)
+        sb = greek_skeleton(b.text) if b.greek else loose_skeleton(lb)
+        latin_side = lb if a.abjad or a.greek else la
         # The Latin side must be a word with vowels: an acronym ("SHFT") is all skeleton.
         if (
             sa
@@ -293,6 +300,19 @@ def _similarity(a: Part, b: Part, *, symbols: bool) -> tuple[float, str]:
             and OSA.distance(sa, sb) <= (0 if min(len(sa), len(sb)) < 5 else 1)
         ):
             best, how = 0.78 if sa == sb else 0.7, CONSONANTS
+    if a.hangul != b.hangul and best < 0.8:
+        # A foreign name in Hangul: compared by its consonants in the classes Korean
+        # writes them with (see ``hangul_skeleton``), vowels left aside.
+        ka = hangul_skeleton(a.text) if a.hangul else korean_skeleton(la)
+        kb = hangul_skeleton(b.text) if b.hangul else korean_skeleton(lb)
+        latin_side = lb if a.hangul else la
+        consonants = min(len(ka) - ka.count("V"), len(kb) - kb.count("V"))
+        if (
+            consonants >= 2
+            and _VOWEL.search(latin_side)
+            and OSA.distance(ka, kb) <= (0 if consonants < 4 else 1)
+        ):
+            best, how = 0.78 if ka == kb else 0.7, CONSONANTS
     if USE_JW and best < 0.7 and longest >= 5 and PATRONYMIC not in (a.tag, b.tag):
         jw = JaroWinkler.similarity(la, lb)
         if jw >= 0.9 and jw - 0.15 > best:

@@ -27,7 +27,12 @@ import numpy as np
 import numpy.typing as npt
 
 from embargo.match.names import LEGAL, STOP, TITLE, NameForm, analyze, name_variants
-from embargo.match.normalize import loose_skeleton
+from embargo.match.normalize import (
+    greek_skeleton,
+    hangul_skeleton,
+    korean_skeleton,
+    loose_skeleton,
+)
 from embargo.match.stats import TokenStats, default_stats
 from embargo.model import Entity, Schema, entity_from_json, entity_to_json
 
@@ -49,18 +54,31 @@ CODE_VERSION = _code_version()
 _SKIP_TAGS = (STOP, TITLE, LEGAL)
 
 
-def name_keys(form: NameForm) -> set[str]:
-    """The index keys of one analysed name."""
+# Keys that meet Hangul and Latin spellings by their consonants (see ``hangul_skeleton``):
+# a listed name's parts are keyed under their own script's prefix, a query's under the
+# other script's, so that they meet across the scripts only (a Latin query never meets a
+# Latin name this way: its candidates stay what they were).
+KOREAN_LATIN, KOREAN_HANGUL = "kL", "kH"
+
+
+def name_keys(form: NameForm, *, query: bool = False) -> set[str]:
+    """The index keys of one analysed name: of a listed name, or of a query's (``query``)."""
     keys: set[str] = set()
     parts = [p for p in form.parts if p.tag not in _SKIP_TAGS]
     for p in parts:
         latin = p.latin
         keys.add("t" + latin)
+        korean = hangul_skeleton(p.text) if p.hangul else korean_skeleton(latin)
+        if len(korean) >= 3:
+            listed_as = KOREAN_HANGUL if p.hangul else KOREAN_LATIN
+            if query:
+                listed_as = KOREAN_LATIN if p.hangul else KOREAN_HANGUL
+            keys.add(listed_as + korean)
         if p.phon:
             keys.add("p" + p.phon)
         if len(p.skel) >= 3:
             keys.add("s" + p.skel)
-        loose = loose_skeleton(latin)
+        loose = greek_skeleton(p.text) if p.greek else loose_skeleton(latin)
         if len(loose) >= 2:
             keys.add("a" + loose)
         if len(latin) >= 6:
@@ -202,9 +220,12 @@ class MatchIndex:
         self.rare_df = max(150, total // 400)
         # Each name's total key weight, to rank hits like a cosine similarity so that long
         # names do not win just by having more keys.
+        # The cross-script Korean keys are left out: a Latin name's rank among Latin
+        # queries' candidates is what it would be without them.
         norms = np.zeros(len(self.name_forms), dtype=np.float64)
         for key, posting in self.postings.items():
-            np.add.at(norms, posting, self.key_weight[key] ** 2)
+            if not key.startswith("k"):
+                np.add.at(norms, posting, self.key_weight[key] ** 2)
         self.name_norm = np.sqrt(norms)
         self.name_norm[self.name_norm == 0] = 1.0
         self.owner_array = np.asarray(self.name_owner, dtype=np.int32)
@@ -310,12 +331,17 @@ class MatchIndex:
         """
         keys: set[str] = set()
         for form in query_forms:
-            keys |= name_keys(form)
+            keys |= name_keys(form, query=True)
         postings = self.postings
         hits = [(k, p) for k in keys if (p := postings.get(k)) is not None]
         if not hits:
             return []
         hits.sort(key=lambda h: len(h[1]))
+        # Cross-script keys only add the names they meet: they never decide which of the
+        # query's own keys count as rare.
+        korean = [h for h in hits if h[0].startswith("k") and len(h[1]) <= self.common_df]
+        if korean:
+            hits = [h for h in hits if not h[0].startswith("k")]
         weight = self.key_weight
         rare_df = self.rare_df
         rare = [h for h in hits if len(h[1]) <= rare_df]
@@ -324,6 +350,7 @@ class MatchIndex:
             # A query of common words only ("John Smith"): take the rarest of them in full.
             rare = [h for h in common[:2] if len(h[1]) <= self.common_df]
             common = common[len(rare) :]
+        rare += korean
         if not rare:
             return []
         names, scores = _accumulate([p for _, p in rare], [weight[k] ** 2 for k, _ in rare])

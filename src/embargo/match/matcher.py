@@ -281,7 +281,8 @@ def score_entity(
                 "consonants_only",
                 algorithm.weights.consonants_only,
                 "the names agree only in their consonants (a name in Arabic or Hebrew script "
-                "is written without vowels, and many Latin names share its consonants)",
+                "is written without vowels, a foreign name in Hangul with vowels of its own, "
+                "and many Latin names share its consonants)",
             ),
         )
     if cf.kind is NameKind.WEAK:

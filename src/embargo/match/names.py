@@ -19,6 +19,7 @@ from rigour.text.phonetics import metaphone
 
 from embargo.match.normalize import (
     GREEK,
+    HANGUL,
     clean_evasion,
     fold_latin,
     latinize,
@@ -194,12 +195,14 @@ _TYPE_TAGS = {
 
 
 @lru_cache(maxsize=16_384)  # bounded: an index build meets ~100,000 distinct tokens
-def _token_facts(text: str, latin: str) -> tuple[str, str, bool, bool, bool, str, str]:
+def _token_facts(text: str, latin: str) -> tuple[str, str, bool, bool, bool, bool, bool, str, str]:
     """What a token's spelling says, whatever its place in a name: phonetic key, consonant
     skeleton, abjad and dense script, commonness, transliteration and OCR keys. Tokens
     recur across names and queries, so this is worked out once per token."""
     abjad = bool(_ABJAD.search(text))
     dense = bool(_DENSE.search(text))
+    hangul = dense and bool(HANGUL.search(text))
+    greek = bool(GREEK.search(text))
     # Shared by many people: a whole Chinese or Korean name of two or three characters,
     # or a token on the common-names list.
     common = (
@@ -213,6 +216,8 @@ def _token_facts(text: str, latin: str) -> tuple[str, str, bool, bool, bool, str
         skeleton(latin),
         abjad,
         dense,
+        hangul,
+        greek,
         common,
         translit_key(latin),
         ocr_key(latin),
@@ -227,6 +232,8 @@ class Part:
         "common",
         "core",
         "dense",
+        "greek",
+        "hangul",
         "index",
         "latin",
         "low",
@@ -261,6 +268,8 @@ class Part:
             self.skel,
             self.abjad,
             self.dense,
+            self.hangul,
+            self.greek,
             self.common,
             self.tkey,
             self.okey,
@@ -270,7 +279,8 @@ class Part:
         self.low = tag in _LOW_TAGS
         self.core = not self.low and tag != NUM
         # The part's spelling as one string: the key of the spelling-similarity cache.
-        self.skey = f"{latin}\x1f{tag}\x1f{'a' if self.abjad else ''}"
+        script = "a" if self.abjad else "h" if self.hangul else "g" if self.greek else ""
+        self.skey = f"{latin}\x1f{tag}\x1f{script}"
 
     def __repr__(self) -> str:
         return f"Part({self.text!r}, {self.latin!r}, tag={self.tag!r}, w={self.weight:.2f})"

@@ -341,7 +341,7 @@ _LOOSE_DIGRAPHS = (
     ("tz", "s"),
     ("th", "t"),
     ("dh", "d"),
-    ("kh", "k"),
+    ("kh", "h"),  # Hebrew writes kh and h alike (ח); Arabic h (ح) goes too
     ("gh", "k"),
     ("ph", "b"),
     ("ou", "u"),
@@ -354,13 +354,193 @@ def loose_skeleton(latin: str) -> str:
     Latin: those scripts write few vowels, use w/y (waw/vav, ya/yod) as vowel letters, and one
     letter for sounds Latin tells apart (b/p/v/f, k/q/g/j, s/z/sh/ch/ts), so all of these
     are merged, h and vowels dropped."""
-    base = re.sub(r"[^a-z]", "", latin)
+    # Doubled letters are merged first: before h, w and vowels go, so that "Mohammed" (mmd)
+    # and "Ahmed" (md) stay apart; and before letters are merged into classes, so that an
+    # unvowelled "pb" (Hebrew פבלוביץ, "Pavlovich") keeps both its letters as the Latin does.
+    base = _DOUBLES.sub(r"\1", re.sub(r"[^a-z]", "", latin))
     for a, b in _LOOSE_DIGRAPHS:
         base = base.replace(a, b)
-    base = _DOUBLES.sub(r"\1", base.translate(_LOOSE))
-    # Doubled letters are merged before h, w and vowels go, so that "Mohammed" (mmd) and
-    # "Ahmed" (md) stay apart.
-    return re.sub("[aeiouyhw]", "", base)
+    return re.sub("[aeiouyhw]", "", base.translate(_LOOSE))
+
+
+# -- Greek against Latin -----------------------------------------------------------------
+# Greek spells a foreign name with letters of its own for sounds Latin writes otherwise:
+# h and kh as χ (or not at all), u as ου, b as μπ, d as ντ, g as γκ, j as τζ, sh as σ, and
+# vowels merge (η ι υ ει οι are all i). A Greek spelling and a Latin one are compared by
+# their loose consonant skeletons (``loose_skeleton``) after these letters are read back.
+_GREEK_BACK = (
+    ("ου", "u"),
+    ("αι", "e"),
+    ("ει", "i"),
+    ("οι", "i"),
+    ("μπ", "b"),
+    ("ντ", "d"),
+    ("γκ", "ng"),  # inside a word ("Ματιουσένκο"); a word-initial one is a g, read first
+    ("γγ", "ng"),
+    ("τζ", "j"),
+    ("τσ", "ts"),
+)
+_GREEK_LETTERS = str.maketrans(
+    {
+        "α": "a",
+        "β": "v",
+        "γ": "g",
+        "δ": "d",
+        "ε": "e",
+        "ζ": "z",
+        "η": "i",
+        "θ": "th",
+        "ι": "i",
+        "κ": "k",
+        "λ": "l",
+        "μ": "m",
+        "ν": "n",
+        "ξ": "ks",
+        "ο": "o",
+        "π": "p",
+        "ρ": "r",
+        "σ": "s",
+        "ς": "s",
+        "τ": "t",
+        "υ": "i",
+        "φ": "f",
+        "χ": "h",
+        "ψ": "ps",
+        "ω": "o",
+    }
+)
+
+
+@lru_cache(maxsize=16_384)
+def greek_skeleton(text: str) -> str:
+    """The loose consonant skeleton of a Greek spelling, read back as the Latin it stands
+    for ("Χακκανι" -> "kn", as "Haqqani")."""
+    low = "".join(
+        c for c in unicodedata.normalize("NFD", text.lower()) if not unicodedata.combining(c)
+    )
+    low = re.sub(r"\bγκ", "g", low)
+    for a, b in _GREEK_BACK:
+        low = low.replace(a, b)
+    return loose_skeleton(low.translate(_GREEK_LETTERS))
+
+
+# -- Hangul against Latin ----------------------------------------------------------------
+# Korean writes a foreign name syllable by syllable: consonant clusters get an epenthetic
+# vowel (ㅡ: "Vladimir" 블라디미르, beul-la-di-mi-reu), r and l are one letter (ㄹ), b and v
+# one (ㅂ), p and f one (ㅍ), s/z/j/ch/sh nearly one (ㅅ ㅈ ㅊ), and h is weak. Vowels drift
+# with each transcriber, so a Hangul spelling and a Latin one are compared by their
+# consonants in these classes: the same skeleton from "블라디미르" and "Vladimir" (PLTML).
+HANGUL = re.compile("[\uac00-\ud7a3]")
+_HANGUL_INITIALS = (
+    "K",  # ㄱ
+    "K",  # ㄲ
+    "N",  # ㄴ
+    "T",  # ㄷ
+    "T",  # ㄸ
+    "L",  # ㄹ
+    "M",  # ㅁ
+    "P",  # ㅂ
+    "P",  # ㅃ
+    "S",  # ㅅ
+    "S",  # ㅆ
+    "",  # ㅇ: silent before a vowel
+    "S",  # ㅈ
+    "S",  # ㅉ
+    "S",  # ㅊ
+    "K",  # ㅋ
+    "T",  # ㅌ
+    "P",  # ㅍ
+    "",  # ㅎ: weak, often for a Latin "kh" or "h" that is not written at all
+)
+_HANGUL_FINALS = (
+    "",  # none
+    "K",  # ㄱ
+    "K",  # ㄲ
+    "KS",  # ㄳ
+    "N",  # ㄴ
+    "NS",  # ㄵ
+    "N",  # ㄶ
+    "T",  # ㄷ
+    "L",  # ㄹ
+    "LK",  # ㄺ
+    "LM",  # ㄻ
+    "LP",  # ㄼ
+    "LS",  # ㄽ
+    "LT",  # ㄾ
+    "LP",  # ㄿ
+    "L",  # ㅀ
+    "M",  # ㅁ
+    "P",  # ㅂ
+    "PS",  # ㅄ
+    "S",  # ㅅ
+    "S",  # ㅆ
+    "N",  # ㅇ: ng
+    "S",  # ㅈ
+    "S",  # ㅊ
+    "K",  # ㅋ
+    "T",  # ㅌ
+    "P",  # ㅍ
+    "",  # ㅎ
+)
+_KOREAN_LATIN_DIGRAPHS = (
+    ("tsch", "S"),
+    ("tch", "S"),
+    ("sch", "S"),
+    ("zh", "S"),
+    ("sh", "S"),
+    ("ch", "S"),
+    ("kh", ""),
+    ("gh", "K"),
+    ("th", "T"),
+    ("dh", "T"),
+    ("ph", "P"),
+    ("ng", "N"),
+    ("x", "KS"),
+)
+_KOREAN_LATIN = str.maketrans(
+    {
+        **dict.fromkeys("kgcq", "K"),
+        **dict.fromkeys("dt", "T"),
+        **dict.fromkeys("bvpf", "P"),
+        **dict.fromkeys("szj", "S"),
+        **dict.fromkeys("lr", "L"),
+        "m": "M",
+        "n": "N",
+    }
+)
+
+
+_EU = 18  # ㅡ, the vowel Korean adds to split a consonant cluster ("Vladimir" 브라디미르)
+
+
+@lru_cache(maxsize=16_384)
+def hangul_skeleton(text: str) -> str:
+    """The consonant classes of a Hangul spelling, each run of vowels as one V, doubles
+    merged ("브라디밀" -> "PLVTVMVL"). An open syllable on ㅡ is a consonant of a cluster:
+    its vowel is not counted."""
+    out: list[str] = []
+    for ch in text:
+        code = ord(ch) - 0xAC00
+        if not 0 <= code < 11172:
+            continue
+        vowel, final = (code // 28) % 21, code % 28
+        out.append(_HANGUL_INITIALS[code // 588])
+        if vowel != _EU or final:
+            out.append("V")
+        out.append(_HANGUL_FINALS[final])
+    return _DOUBLES.sub(r"\1", "".join(out))
+
+
+@lru_cache(maxsize=65_536)
+def korean_skeleton(latin: str) -> str:
+    """The consonant classes of a Latin spelling as Korean would write them, each run of
+    vowels (y and w with them) as one V, h dropped, doubles merged ("vladimir" ->
+    "PLVTVMVL")."""
+    base = re.sub(r"[^a-z]", "", latin)
+    for a, b in _KOREAN_LATIN_DIGRAPHS:
+        base = base.replace(a, b)
+    base = re.sub("[aeiouyw]", "V", base.translate(_KOREAN_LATIN))
+    return _DOUBLES.sub(r"\1", re.sub("[a-z]", "", base))
 
 
 # Spelling rules that differ between romanisation standards and languages, applied in order:

@@ -210,7 +210,7 @@ def customer_key_strings(data: Mapping[str, Any]) -> tuple[set[str], int]:
     keys: set[str] = set()
     parts = 0
     for form in forms:
-        keys |= name_keys(form)
+        keys |= name_keys(form, query=True)
         parts = max(parts, sum(1 for p in form.parts if p.tag not in (STOP, TITLE, LEGAL)))
     keys |= evidence_keys(query.birth_dates, query.identifiers)
     return keys, parts
