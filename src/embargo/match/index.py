@@ -54,11 +54,11 @@ CODE_VERSION = _code_version()
 _SKIP_TAGS = (STOP, TITLE, LEGAL)
 
 
-# Keys that meet Hangul and Latin spellings by their consonants (see ``hangul_skeleton``):
-# a listed name's parts are keyed under their own script's prefix, a query's under the
-# other script's, so that they meet across the scripts only (a Latin query never meets a
-# Latin name this way: its candidates stay what they were).
-KOREAN_LATIN, KOREAN_HANGUL = "kL", "kH"
+# A key that meets a Hangul spelling of a query with the Latin names of the lists, by their
+# consonant classes (see ``hangul_skeleton``). Only that way round: every listed entity has
+# a Latin name, and a Latin query never meets a Latin name this way (its candidates stay
+# what they would be without these keys).
+KOREAN = "kL"
 
 
 def name_keys(form: NameForm, *, query: bool = False) -> set[str]:
@@ -68,12 +68,13 @@ def name_keys(form: NameForm, *, query: bool = False) -> set[str]:
     for p in parts:
         latin = p.latin
         keys.add("t" + latin)
-        korean = hangul_skeleton(p.text) if p.hangul else korean_skeleton(latin)
-        if len(korean) >= 3:
-            listed_as = KOREAN_HANGUL if p.hangul else KOREAN_LATIN
-            if query:
-                listed_as = KOREAN_LATIN if p.hangul else KOREAN_HANGUL
-            keys.add(listed_as + korean)
+        korean = ""
+        if query and p.hangul:
+            korean = hangul_skeleton(p.text)
+        elif not query and not p.hangul and not p.greek and not p.abjad:
+            korean = korean_skeleton(latin)
+        if len(korean) - korean.count("V") >= 2:  # two consonants at least, as compared
+            keys.add(KOREAN + korean)
         if p.phon:
             keys.add("p" + p.phon)
         if len(p.skel) >= 3:
