@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from embargo.errors import QueryError
@@ -111,6 +112,24 @@ class Screener:
     def _signature(store: Store) -> str:
         return signature_of((v.source, v.id, v.content_hash) for v in store.active_versions())
 
+    @staticmethod
+    def index_path(store: Store, settings: Settings) -> Path:
+        """Where the match index of this store's active list versions is saved."""
+        return settings.data_dir / "index" / f"{_safe(store.url)}.pickle"
+
+    @classmethod
+    def index_saved(cls, store: Store, settings: Settings) -> bool:
+        """Whether the saved index is that of the store's active list versions (read from
+        the file's header only)."""
+        return MatchIndex.saved_signature(cls.index_path(store, settings)) == cls._signature(store)
+
+    @classmethod
+    def prepare_index(cls, store: Store, settings: Settings) -> None:
+        """Build and save the index of the store's active list versions, unless it is saved
+        already: the next ``open`` (in any process) then only loads it."""
+        if not cls.index_saved(store, settings):
+            cls._load_index(store, settings, True)
+
     @classmethod
     def _load_index(
         cls,
@@ -123,7 +142,7 @@ class Screener:
         else built (reusing the name analyses of ``previous``, or of the saved index) and
         saved."""
         signature = cls._signature(store)
-        path = settings.data_dir / "index" / f"{_safe(store.url)}.pickle"
+        path = cls.index_path(store, settings)
         if use_cache:
             saved = MatchIndex.load(path, signature)
             if saved is not None:

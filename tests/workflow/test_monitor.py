@@ -645,3 +645,25 @@ def test_a_pair_a_full_screening_would_cut_does_not_alert(wf: Workflow, store: S
     assert [a.entity_id for a in run.alerts] == []
     full = wf.screen_customers(actor="auditor", trigger="full")
     assert full.alerts == []  # the full re-screen agrees
+
+
+def test_the_whole_index_is_built_ahead_in_a_forked_process(
+    store: Store, settings: Settings
+) -> None:
+    """A workflow that opens its own screener (as ``embargo monitor`` does): while the
+    reverse step runs, a forked process builds and saves the new versions' whole index; the
+    forward confirmation loads it, and the next screening finds it saved."""
+    own = Workflow(store, None, settings, config=WorkflowConfig())
+    try:
+        _two_versions(own, store, [("C5", "Magdalena Wroblewska Kurtz", "")])
+        assert Screener.index_saved(store, settings)  # version 1's, saved by the screening
+        save_list(store, VERSION_2, date="2024-06-01")
+        assert not Screener.index_saved(store, settings)  # version 2's is not built yet
+        run = run_monitor(own, actor="monitor", update=False)
+        assert "index_wait_s" in run.timings
+        assert Screener.index_saved(store, settings)
+        assert [(a.customer_ref, a.entity_id) for a in run.alerts] == [
+            ("C5", "test_list-wroblewska")
+        ]
+    finally:
+        own.close()

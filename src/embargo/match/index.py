@@ -404,6 +404,17 @@ class MatchIndex:
             pickle.dump(self, fh, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)
 
+    @staticmethod
+    def saved_signature(path: Path) -> str | None:
+        """The list versions' signature of the index saved at ``path``, if this code saved
+        it; the index itself is not read."""
+        try:
+            with path.open("rb") as fh:
+                fmt, signature = pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+            return None
+        return signature if fmt == CODE_VERSION and isinstance(signature, str) else None
+
     @classmethod
     def load(cls, path: Path, signature: str | None) -> MatchIndex | None:
         """The index saved at ``path`` if it was built by this code from the same list

@@ -91,6 +91,7 @@ from embargo.workflow.tables import ACTIVE_STATUSES, alerts, customers, screenin
 if TYPE_CHECKING:
     from embargo.match.matcher import Match
     from embargo.screening import Screener
+    from embargo.settings import Settings
     from embargo.workflow.model import Alert
     from embargo.workflow.service import Workflow
 
@@ -446,6 +447,8 @@ def run_monitor(
                 f"screening {len(changes.entities):,} new or changed listed entities against "
                 "the customer book"
             )
+            # The whole lists' index, which the confirmation needs, is built meanwhile.
+            prebuild = IndexPrebuild.start(wf)
             scope = {
                 "kind": "list_changes",
                 "monitor_run": run.id,
@@ -454,6 +457,8 @@ def run_monitor(
             found = reverse_screen(wf, changes.entities, exclude_refs=fully, workers=workers)
             run.candidates = found.scored
             run.reverse = found.stats
+            if prebuild is not None:
+                run.timings["index_wait_s"] = prebuild.wait()
             if found:
                 t_confirm = time.perf_counter()
                 confirmed = confirm_forward(wf, found.results, {e.id for e in changes.entities})
@@ -999,14 +1004,26 @@ def _key_counts(conn: Connection, keys: Sequence[int]) -> dict[int, int]:
 
 
 def _key_rows(conn: Connection, keys: Sequence[int]) -> Iterable[tuple[int, int]]:
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
-        for key, cid in conn.execute(
-            select(customer_keys.c.key, customer_keys.c.customer_id).where(
-                customer_keys.c.key.in_(chunk)
+    """(key, customer id) for every customer holding one of ``keys``. Millions of rows for a
+    big book: read through the driver's own cursor, as plain tuples (building a result row
+    object per row took longer than the query). The keys are integers, written into the
+    statement as such."""
+    quote = conn.dialect.identifier_preparer.quote
+    table, key_col, cid_col = (
+        quote(customer_keys.name),
+        quote(customer_keys.c.key.name),
+        quote(customer_keys.c.customer_id.name),
+    )
+    cursor = conn.connection.cursor()
+    try:
+        for start in range(0, len(keys), _CHUNK):
+            listed = ",".join(str(int(k)) for k in keys[start : start + _CHUNK])
+            cursor.execute(
+                f"SELECT {key_col}, {cid_col} FROM {table} WHERE {key_col} IN ({listed})"
             )
-        ):
-            yield int(key), int(cid)
+            yield from cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def reverse_screen(
@@ -1077,6 +1094,56 @@ def reverse_screen(
     stats["scored"] = scored
     stats["workers"] = procs
     return ReverseResult(results, screener, scored, stats)
+
+
+class IndexPrebuild:
+    """The whole lists' index of the new versions, built and saved by a forked process while
+    this one looks up and scores candidate customers (one core is enough for that), so that
+    the forward confirmation only loads it. Without ``fork``, or with the index saved
+    already, nothing is started and the confirmation builds it as usual; a prebuild that
+    fails changes nothing either."""
+
+    def __init__(self, proc: Any) -> None:
+        self.proc = proc
+
+    @classmethod
+    def start(cls, wf: Workflow) -> IndexPrebuild | None:
+        import multiprocessing
+
+        from embargo.screening import Screener
+
+        # Only for the screener the workflow opens itself, over its store and data dir (one
+        # handed to it, over entities in memory, say, has no saved index to prepare).
+        if wf._screener_factory != wf._open_screener:
+            return None
+        current = wf._screener
+        if current is not None and current.index.signature == Screener._signature(wf.store):
+            return None
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return None
+        if Screener.index_saved(wf.store, wf.settings):
+            return None
+        proc = multiprocessing.get_context("fork").Process(
+            target=_prebuild_in_child, args=(wf.store, wf.settings), daemon=True
+        )
+        proc.start()
+        return cls(proc)
+
+    def wait(self) -> float:
+        """Wait for the build to end; the seconds waited."""
+        t = time.perf_counter()
+        self.proc.join()
+        if self.proc.exitcode != 0:
+            log.warning("building the index ahead failed (exit %s)", self.proc.exitcode)
+        return round(time.perf_counter() - t, 3)
+
+
+def _prebuild_in_child(store: Store, settings: Settings) -> None:
+    from embargo.screening import Screener
+
+    # The parent's pooled connections must not be shared: this process opens its own.
+    store.engine.dispose(close=False)
+    Screener.prepare_index(store, settings)
 
 
 @dataclass
