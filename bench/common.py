@@ -195,7 +195,10 @@ def machine_info() -> dict[str, Any]:
             name: _version(name)
             for name in ("embargo", "rigour", "rapidfuzz", "lxml", "SQLAlchemy", "msgspec")
         },
-        "git_commit": _git("rev-parse", "--short", "HEAD"),
+        # A run from an exported tree (``git archive``) has no repository: it names its
+        # commit in EMBARGO_BENCH_COMMIT.
+        "git_commit": _git("rev-parse", "--short", "HEAD")
+        or os.environ.get("EMBARGO_BENCH_COMMIT"),
         "git_dirty": bool(status) if status is not None else None,
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         # Other work on this shared machine competes for the 2 cores; see also each phase's
