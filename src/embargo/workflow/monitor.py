@@ -454,7 +454,12 @@ def run_monitor(
                 "monitor_run": run.id,
                 "lists": [c.to_dict() for c in changes.lists if c.added or c.changed],
             }
-            found = reverse_screen(wf, changes.entities, exclude_refs=fully, workers=workers)
+            # With the index built on a core of its own, the candidates are scored on the
+            # others (the default scorers: one per core).
+            scorers = workers
+            if prebuild is not None and scorers is None:
+                scorers = max(1, _workers(None, PARALLEL_MIN) - 1)
+            found = reverse_screen(wf, changes.entities, exclude_refs=fully, workers=scorers)
             run.candidates = found.scored
             run.reverse = found.stats
             if prebuild is not None:
@@ -1123,6 +1128,13 @@ class IndexPrebuild:
             return None
         if Screener.index_saved(wf.store, wf.settings):
             return None
+        # rigour's name tagger takes seconds to load on first use; this process needs it
+        # next anyway, and loaded before the fork, the child has it too.
+        from embargo.match.names import analyze
+        from embargo.model import Schema
+
+        analyze("Vladimir Putin", Schema.PERSON)
+        analyze("Rosoboronexport", Schema.COMPANY)
         proc = multiprocessing.get_context("fork").Process(
             target=_prebuild_in_child, args=(wf.store, wf.settings), daemon=True
         )
