@@ -16,10 +16,10 @@ import hashlib
 import math
 import pickle
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import chain, pairwise
 from pathlib import Path
 from typing import Any, overload
 
@@ -36,7 +36,7 @@ from embargo.match.normalize import (
 from embargo.match.stats import TokenStats, default_stats
 from embargo.model import Entity, Schema, entity_from_json, entity_to_json
 
-INDEX_FORMAT = 9
+INDEX_FORMAT = 10
 
 
 def _code_version() -> str:
@@ -93,6 +93,45 @@ def name_keys(form: NameForm, *, query: bool = False) -> set[str]:
     if form.compact:
         keys.add("c" + form.compact)
     return keys
+
+
+class Postings(Mapping[str, "npt.NDArray[np.int32]"]):
+    """Every key's posting (the sorted positions of the names holding it) as a slice of one
+    array. Hundreds of thousands of small arrays cost a header each in memory, and as many
+    objects to write and read when the index is saved and loaded; one array and a dict of
+    integers do not."""
+
+    __slots__ = ("data", "spans")
+
+    def __init__(self, lists: Mapping[str, Sequence[int]]) -> None:
+        lengths = [len(v) for v in lists.values()]
+        self.data: npt.NDArray[np.int32] = np.fromiter(
+            chain.from_iterable(lists.values()), dtype=np.int32, count=sum(lengths)
+        )
+        ends = np.cumsum(np.asarray(lengths, dtype=np.int64)).tolist()
+        # (start << 32) | end: one integer per key.
+        self.spans: dict[str, int] = {
+            k: ((end - n) << 32) | end for k, n, end in zip(lists, lengths, ends, strict=True)
+        }
+
+    def get(self, key: str, default: Any = None) -> Any:
+        span = self.spans.get(key)
+        if span is None:
+            return default
+        return self.data[span >> 32 : span & 0xFFFFFFFF]
+
+    def __getitem__(self, key: str) -> npt.NDArray[np.int32]:
+        span = self.spans[key]
+        return self.data[span >> 32 : span & 0xFFFFFFFF]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.spans
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.spans)
+
+    def __len__(self) -> int:
+        return len(self.spans)
 
 
 class LazyEntities(Sequence[Entity]):
@@ -212,9 +251,8 @@ class MatchIndex:
         total = max(len(self.name_forms), 1)
         self.key_weight = {k: math.log((total + 1) / (len(v) + 0.5)) for k, v in postings.items()}
         # Postings as sorted integer arrays: accumulation and membership tests run in numpy.
-        self.postings: dict[str, npt.NDArray[np.int32]] = {
-            k: np.asarray(v, dtype=np.int32) for k, v in postings.items()
-        }
+        self.postings = Postings(postings)
+        del postings
         self.common_df = max(500, total // 50)
         # Keys shared by more names than this only reinforce candidates found through rarer
         # keys (a query must hit at least one rarer key, unless it has none).
