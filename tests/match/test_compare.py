@@ -63,6 +63,7 @@ NOT_MATCHING = [
     ("브라디밀 푸틴", "Vladimir Olegovich POTANIN", Schema.PERSON),  # Hangul: vowels count
     ("세르게이 라브로프", "Sergey LAVRENTIEV", Schema.PERSON),
     ("Βλαντιμίρ Πούτιν", "Vladimir POTANIN", Schema.PERSON),
+    ("Jesus S/A", "Jesus ARREDONDO-SANCHEZ", Schema.COMPANY),  # S/A is a legal form
 ]
 
 

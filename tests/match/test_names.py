@@ -23,6 +23,8 @@ def tags(text: str, schema: Schema = Schema.PERSON) -> list[tuple[str, str]]:
         ("Siemens Aktiengesellschaft", Schema.COMPANY, [("siemens", PLAIN), ("ag", LEGAL)]),
         ("Acme Sp. z o.o.", Schema.COMPANY, [("acme", PLAIN), ("spzoo", LEGAL)]),
         ("Acme GmbH", Schema.COMPANY, [("acme", PLAIN), ("gmbh", LEGAL)]),
+        ("Jesus S/A", Schema.COMPANY, [("jesus", PLAIN), ("sa", LEGAL)]),  # Brazil's S/A
+        ("AC/DC Ltd", Schema.COMPANY, [("ac", PLAIN), ("dc", PLAIN), ("ltd", LEGAL)]),
         # Particles and titles weigh little; patronymics are recognised.
         (
             "Sheikh Isa bin Tarif",

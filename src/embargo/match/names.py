@@ -404,6 +404,11 @@ def _scrub(text: str) -> str:
     return _SURROGATES.sub("", text)
 
 
+# Company forms written with a slash (Brazil's "S/A", sociedade anônima; "S/C"): one legal
+# form, not two initials.
+_SLASHED_FORM = re.compile(r"(?<![\w/])([Ss])/([AaCc])(?![\w/])")
+
+
 def analyze(
     text: str,
     schema: Schema | str = Schema.UNKNOWN,
@@ -419,6 +424,8 @@ def analyze(
     schema = Schema(schema)
     cleaned = fold_latin(clean_evasion(_scrub(text)))
     person = schema is Schema.PERSON
+    if not person and "/" in cleaned:
+        cleaned = _SLASHED_FORM.sub(r"\1\2", cleaned)
     tt = type_tag(schema)
     names = analyze_names(
         tt, [cleaned], infer_initials=query and person, consolidate=False, phonetics=False
