@@ -36,9 +36,6 @@ def _pass_ctx(f: Any) -> Any:
     return wrapper
 
 
-_errors = exit_on_error
-
-
 def _service(obj: Context) -> AuthService:
     from embargo.auth.service import AuthService
 

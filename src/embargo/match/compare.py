@@ -217,6 +217,20 @@ def _symbol_similarity(a: Part, b: Part) -> tuple[float, str]:
     return best, how
 
 
+def _consonant_agreement(
+    sa: str, sb: str, latin_side: str, size: int, minimum: int, one_edit_from: int
+) -> float:
+    """How far two consonant skeletons (of a spelling in another script and a Latin one)
+    agree: 0.78 the same, 0.7 one edit apart once ``size`` (what the shorter one holds)
+    reaches ``one_edit_from``, else 0 — and 0 below ``minimum``, or when the Latin side is a
+    word without vowels: an acronym ("SHFT") is all skeleton."""
+    if size < minimum or not _VOWEL.search(latin_side):
+        return 0.0
+    if sa == sb:
+        return 0.78
+    return 0.7 if size >= one_edit_from and OSA.distance(sa, sb) <= 1 else 0.0
+
+
 def _similarity(a: Part, b: Part, *, symbols: bool) -> tuple[float, str]:
     best, how = 0.0, ""
     if a.tag == LEGAL and b.tag == LEGAL:
@@ -292,27 +306,18 @@ def _similarity(a: Part, b: Part, *, symbols: bool) -> tuple[float, str]:
         sa = greek_skeleton(a.text) if a.greek else loose_skeleton(la)
         sb = greek_skeleton(b.text) if b.greek else loose_skeleton(lb)
         latin_side = lb if a.abjad or a.greek else la
-        # The Latin side must be a word with vowels: an acronym ("SHFT") is all skeleton.
-        if (
-            sa
-            and sb
-            and _VOWEL.search(latin_side)
-            and OSA.distance(sa, sb) <= (0 if min(len(sa), len(sb)) < 5 else 1)
-        ):
-            best, how = 0.78 if sa == sb else 0.7, CONSONANTS
+        score = _consonant_agreement(sa, sb, latin_side, min(len(sa), len(sb)), 1, 5)
+        if score:
+            best, how = score, CONSONANTS
     if a.hangul != b.hangul and best < 0.8:
         # A foreign name in Hangul: compared by its consonants in the classes Korean
-        # writes them with (see ``hangul_skeleton``), vowels left aside.
+        # writes them with (see ``hangul_skeleton``), vowels as slots ("V").
         ka = hangul_skeleton(a.text) if a.hangul else korean_skeleton(la)
         kb = hangul_skeleton(b.text) if b.hangul else korean_skeleton(lb)
-        latin_side = lb if a.hangul else la
         consonants = min(len(ka) - ka.count("V"), len(kb) - kb.count("V"))
-        if (
-            consonants >= 2
-            and _VOWEL.search(latin_side)
-            and OSA.distance(ka, kb) <= (0 if consonants < 4 else 1)
-        ):
-            best, how = 0.78 if ka == kb else 0.7, CONSONANTS
+        score = _consonant_agreement(ka, kb, lb if a.hangul else la, consonants, 2, 4)
+        if score:
+            best, how = score, CONSONANTS
     if USE_JW and best < 0.7 and longest >= 5 and PATRONYMIC not in (a.tag, b.tag):
         jw = JaroWinkler.similarity(la, lb)
         if jw >= 0.9 and jw - 0.15 > best:

@@ -263,7 +263,7 @@ class MatchIndex:
         # queries' candidates is what it would be without them.
         norms = np.zeros(len(self.name_forms), dtype=np.float64)
         for key, posting in self.postings.items():
-            if not key.startswith("k"):
+            if not key.startswith(KOREAN):
                 np.add.at(norms, posting, self.key_weight[key] ** 2)
         self.name_norm = np.sqrt(norms)
         self.name_norm[self.name_norm == 0] = 1.0
@@ -378,9 +378,10 @@ class MatchIndex:
         hits.sort(key=lambda h: len(h[1]))
         # Cross-script keys only add the names they meet: they never decide which of the
         # query's own keys count as rare.
-        korean = [h for h in hits if h[0].startswith("k") and len(h[1]) <= self.common_df]
+        korean = [h for h in hits if h[0].startswith(KOREAN)]
         if korean:
-            hits = [h for h in hits if not h[0].startswith("k")]
+            hits = [h for h in hits if not h[0].startswith(KOREAN)]
+            korean = [h for h in korean if len(h[1]) <= self.common_df]
         weight = self.key_weight
         rare_df = self.rare_df
         rare = [h for h in hits if len(h[1]) <= rare_df]

@@ -24,10 +24,6 @@ if TYPE_CHECKING:
     from embargo.workflow.monitor import MonitorRun
 
 
-_pass_ctx = pass_root_context
-_errors = exit_on_error
-
-
 def _workflow(obj: Context) -> Workflow:
     from embargo.workflow import Workflow
 
@@ -102,7 +98,7 @@ def _print_run(run: MonitorRun) -> None:
 )
 @click.option("--as", "as_user", metavar="USER", help="Who runs it, for the audit log.")
 @click.option("--runs", type=click.IntRange(min=1), hidden=True, help="Stop after N runs.")
-@_pass_ctx
+@pass_root_context
 def monitor(
     obj: Context,
     interval: float | None,
@@ -129,7 +125,7 @@ def monitor(
     """
     from embargo.workflow.monitor import Webhook, run_monitor
 
-    with _errors():
+    with exit_on_error():
         hook = (
             Webhook(webhook, timeout=webhook_timeout, retries=webhook_retries) if webhook else None
         )
@@ -206,7 +202,7 @@ def monitor(
 )
 @click.option("--no-verify", is_flag=True, help="Skip verifying the whole audit chain (faster).")
 @click.option("--as", "as_user", metavar="USER", help="Who asks for it, for the audit log.")
-@_pass_ctx
+@pass_root_context
 def evidence(
     obj: Context,
     customer_ref: str,
@@ -224,7 +220,7 @@ def evidence(
     """
     from embargo.workflow.evidence import build_evidence, output_format, write_report
 
-    with _errors():
+    with exit_on_error():
         chosen = output_format(out_path, fmt)
         actor = _actor(as_user)
         wf = _workflow(obj)

@@ -90,7 +90,6 @@ from embargo.workflow.tables import ACTIVE_STATUSES, alerts, customers, screenin
 
 if TYPE_CHECKING:
     from embargo.match.matcher import Match
-    from embargo.screening import Screener
     from embargo.settings import Settings
     from embargo.workflow.model import Alert
     from embargo.workflow.service import Workflow
@@ -874,7 +873,6 @@ def _list_changes(store: Store) -> _Changes:
 @dataclass
 class ReverseResult:
     results: list[tuple[str, list[Match]]]  # (customer ref, matches at or above the threshold)
-    screener: Screener  # over the changed entities only
     scored: int  # customers scored
     stats: dict[str, int]  # how the candidates were found
 
@@ -1049,13 +1047,11 @@ def reverse_screen(
     in ``workers`` forked processes (default: up to 4, one per core).
     """
     from embargo.match.matcher import get_algorithm
-    from embargo.screening import Screener
 
     store = wf.store
     versions = store.active_versions()
     signature = signature_of((v.source, v.id, v.content_hash) for v in versions)
     index = MatchIndex.build(entities, signature=signature)
-    screener = Screener(index, algorithm=wf.algorithm)
     algorithm = get_algorithm(wf.algorithm)
     threshold = wf.threshold
     excluded = set(exclude_refs)
@@ -1098,7 +1094,7 @@ def reverse_screen(
     results.sort(key=lambda r: r[0])
     stats["scored"] = scored
     stats["workers"] = procs
-    return ReverseResult(results, screener, scored, stats)
+    return ReverseResult(results, scored, stats)
 
 
 class IndexPrebuild:
